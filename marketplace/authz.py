@@ -1,0 +1,188 @@
+"""Who is asking, and what they may see (DESIGN.md section 6).
+
+Rules, enforced by the scoped loaders below and used by every endpoint and command:
+
+* Staff (dispatcher, owner) see everything of their own business, nothing else.
+* A technician sees jobs assigned to them, plus unassigned jobs of their business when
+  the business turned ``technicians_see_unassigned`` on. Custom requests addressed to
+  their business are visible to all its staff and technicians (someone has to estimate).
+* A customer sees only their own requests and jobs.
+* Another business's object answers 404 ``not_found`` (its existence is not leaked);
+  an object the actor can see but a role may not act on answers 403 ``forbidden``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from marketplace import orm
+from proapp.domain import PRO_ROLES, STAFF_ROLES, DomainError, ErrorCode, Role
+
+__all__ = [
+    "Actor",
+    "job_visibility_clause",
+    "load_estimate",
+    "load_job",
+    "load_request",
+    "load_visit",
+    "not_found",
+    "require_roles",
+    "request_visibility_clause",
+]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user making a request or sending a command."""
+
+    user_id: str
+    role: Role
+    business_id: str | None
+    name: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        """Dispatcher or owner."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_pro(self) -> bool:
+        """Technician, dispatcher or owner (always has a business)."""
+        return self.role in PRO_ROLES
+
+    @property
+    def is_customer(self) -> bool:
+        """A marketplace customer."""
+        return self.role is Role.CUSTOMER
+
+    @classmethod
+    def from_user(cls, user: orm.User) -> Actor:
+        """The actor for a user row."""
+        return cls(user_id=user.id, role=Role(user.role), business_id=user.business_id,
+                   name=user.name)
+
+
+def not_found(what: str, ident: str) -> DomainError:
+    """The 404 used both for missing objects and for objects the actor may not see."""
+    return DomainError(
+        ErrorCode.NOT_FOUND,
+        f"No {what} with id {ident} was found for your account. "
+        "Refresh your list; it may have been removed or belong to someone else.",
+        {"kind": what, "id": ident},
+    )
+
+
+def require_roles(actor: Actor, roles: frozenset[Role], action: str) -> None:
+    """Raise 403 ``forbidden`` unless the actor has one of ``roles``."""
+    if actor.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            f"Your role ({actor.role.value}) cannot {action}. Ask a {allowed} to do it.",
+            {"role": actor.role.value, "allowed_roles": sorted(r.value for r in roles)},
+        )
+
+
+def job_visibility_clause(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.Job` selecting exactly the jobs ``actor`` may see."""
+    if actor.is_customer:
+        return orm.Job.customer_id == actor.user_id
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    same_business = orm.Job.business_id == actor.business_id
+    if actor.is_staff:
+        return same_business
+    assigned_to_me = exists().where(
+        orm.JobAssignment.job_id == orm.Job.id, orm.JobAssignment.user_id == actor.user_id
+    )
+    business = session.get(orm.Business, actor.business_id)
+    if business is not None and business.technicians_see_unassigned:
+        unassigned = ~exists().where(orm.JobAssignment.job_id == orm.Job.id)
+        return and_(same_business, or_(assigned_to_me, unassigned))
+    return and_(same_business, assigned_to_me)
+
+
+def request_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.CustomRequest`: the customer's own, or the business's."""
+    if actor.is_customer:
+        return orm.CustomRequest.customer_id == actor.user_id
+    if actor.is_pro and actor.business_id is not None:
+        return orm.CustomRequest.business_id == actor.business_id
+    return false()
+
+
+def _estimate_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    if actor.is_pro and actor.business_id is not None:
+        return orm.Estimate.business_id == actor.business_id
+    if actor.is_customer:
+        # A customer sees sent estimates for their own requests, never drafts.
+        return and_(
+            orm.Estimate.request_id.in_(
+                select(orm.CustomRequest.id).where(orm.CustomRequest.customer_id == actor.user_id)
+            ),
+            orm.Estimate.status != "DRAFT",
+        )
+    return false()
+
+
+def load_job(session: Session, actor: Actor, job_id: str, *, for_update: bool = False) -> orm.Job:
+    """The job if ``actor`` may see it, else 404 ``not_found``.
+
+    ``for_update`` locks the row (PostgreSQL) so concurrent commands on one job queue.
+    """
+    stmt = select(orm.Job).where(orm.Job.id == job_id, job_visibility_clause(session, actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    job = session.scalars(stmt).one_or_none()
+    if job is None:
+        raise not_found("job", job_id)
+    return job
+
+
+def load_request(
+    session: Session, actor: Actor, request_id: str, *, for_update: bool = False
+) -> orm.CustomRequest:
+    """The custom request if ``actor`` may see it, else 404 ``not_found``."""
+    stmt = select(orm.CustomRequest).where(
+        orm.CustomRequest.id == request_id, request_visibility_clause(actor)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise not_found("request", request_id)
+    return row
+
+
+def load_estimate(
+    session: Session, actor: Actor, estimate_id: str, *, for_update: bool = False
+) -> orm.Estimate:
+    """The estimate if ``actor`` may see it, else 404 ``not_found``."""
+    stmt = select(orm.Estimate).where(
+        orm.Estimate.id == estimate_id, _estimate_visibility_clause(actor)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise not_found("estimate", estimate_id)
+    return row
+
+
+def load_visit(session: Session, actor: Actor, visit_id: str) -> orm.Visit:
+    """The visit proposal if ``actor`` may see it, else 404 ``not_found``."""
+    if actor.is_pro:
+        clause: ColumnElement[bool] = orm.Visit.business_id == (actor.business_id or "")
+    elif actor.is_customer:
+        clause = orm.Visit.request_id.in_(
+            select(orm.CustomRequest.id).where(orm.CustomRequest.customer_id == actor.user_id)
+        )
+    else:  # pragma: no cover - every role is covered above
+        clause = false()
+    row = session.scalars(select(orm.Visit).where(orm.Visit.id == visit_id, clause)).one_or_none()
+    if row is None:
+        raise not_found("visit", visit_id)
+    return row

@@ -1,0 +1,357 @@
+"""The command framework: one registry of handlers, one way to execute a command.
+
+Every state-changing action of the marketplace is a *command*: a versioned name
+(``estimate.submit``), a pydantic args model, and ONE handler function. REST endpoints
+and (later) the sync push call the same `execute_command`, so a rule lives in exactly one
+place and an action behaves the same however it arrives.
+
+`execute_command` is deliberately transaction-agnostic: it runs inside the caller's
+transaction and never commits. The caller wraps it with whatever else must be atomic
+with it (the sync push also stores the client's ``last_mid``) and commits once. Inside,
+the handler runs in a SAVEPOINT: a `DomainError` rolls back the handler's half-done
+writes but keeps the idempotency record of the refusal, so a replay answers the same
+refusal (a rejected mutation never wedges a sync queue, DESIGN.md section 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace import orm
+from marketplace.authz import Actor, require_roles
+from marketplace.changes import record_change
+from marketplace.config import Settings
+from marketplace.db import SessionFactory
+from marketplace.errors import status_for
+from proapp.domain import PRO_COMMANDS, PRO_ROLES, DomainError, ErrorCode, Role
+
+__all__ = [
+    "CommandContext",
+    "CommandOutcome",
+    "CommandSpec",
+    "Handler",
+    "command_fingerprint",
+    "execute_command",
+    "get_command",
+    "handler",
+    "registered_commands",
+    "run_command",
+    "validation_details",
+]
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The real current time, UTC-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class CommandContext:
+    """What a handler gets besides its args.
+
+    Attributes:
+        session: the caller's session, inside its transaction (handlers never commit).
+        actor: who sends the command (already authenticated).
+        now: the command's time (one clock reading per command, injectable in tests).
+        settings: server settings.
+        command: the versioned command name being executed.
+        base_version: the version of the edited entity the client based its change on,
+            when the caller knows it (sync push); handlers check it with
+            `ensure_base_version`. REST callers leave it None (no check).
+    """
+
+    session: Session
+    actor: Actor
+    now: datetime
+    settings: Settings
+    command: str
+    base_version: int | None = None
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def changed(self, business_id: str, entity: str, entity_id: str) -> None:
+        """Note that ``entity`` changed; it enters ``business_id``'s change feed when
+        the handler returns (see `_record_changes`)."""
+        change = (business_id, entity, entity_id)
+        if change not in self.changes:
+            self.changes.append(change)
+
+    def ensure_base_version(self, entity: str, current_version: int) -> None:
+        """Refuse with ``stale_base`` if the client edited an older copy (sync push)."""
+        if self.base_version is not None and self.base_version != current_version:
+            raise DomainError(
+                ErrorCode.STALE_BASE,
+                f"This {entity} changed on the server since you edited it. Review the "
+                "current version and make your change again if it still applies.",
+                {"entity": entity, "base_version": self.base_version,
+                 "current_version": current_version},
+            )
+
+
+Handler = Callable[[CommandContext, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CommandSpec(Generic[ArgsT]):
+    """A registered command: its args model, handler, allowed roles and success status."""
+
+    name: str
+    args_model: type[ArgsT]
+    handler: Callable[[CommandContext, ArgsT], dict[str, Any]]
+    roles: frozenset[Role]
+    success_status: int = 200
+
+
+_REGISTRY: dict[str, CommandSpec[Any]] = {}
+
+
+def handler(
+    name: str,
+    *,
+    args_model: type[BaseModel] | None = None,
+    roles: frozenset[Role] = PRO_ROLES,
+    success_status: int = 200,
+) -> Callable[[Callable[[CommandContext, Any], dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Register the decorated function as THE handler of command ``name``.
+
+    ``args_model`` defaults to the shared domain's ``PRO_COMMANDS[name]``; customer
+    commands pass their own model and ``roles=frozenset({Role.CUSTOMER})``. Only actors
+    with one of ``roles`` may run it (others get 403 ``forbidden``); finer checks
+    (staff only, assigned technician) belong in the handler.
+    """
+    model = args_model if args_model is not None else PRO_COMMANDS.get(name)
+    if model is None:
+        raise ValueError(f"command {name!r} has no args model (not in PRO_COMMANDS)")
+
+    def register(
+        func: Callable[[CommandContext, Any], dict[str, Any]],
+    ) -> Callable[[CommandContext, Any], dict[str, Any]]:
+        if name in _REGISTRY:
+            raise ValueError(f"command {name!r} already has a handler")
+        _REGISTRY[name] = CommandSpec(name, model, func, roles, success_status)
+        return func
+
+    return register
+
+
+def get_command(name: str) -> CommandSpec[Any] | None:
+    """The registered spec of ``name`` (None if unknown)."""
+    _load_handlers()
+    return _REGISTRY.get(name)
+
+
+def registered_commands() -> Mapping[str, CommandSpec[Any]]:
+    """All registered commands, by name."""
+    _load_handlers()
+    return dict(_REGISTRY)
+
+
+def _load_handlers() -> None:
+    # Importing the handler modules registers them; done lazily so that importing the
+    # framework alone never creates an import cycle.
+    importlib.import_module("marketplace.commands.pro")
+    try:
+        importlib.import_module("marketplace.customer.commands")
+    except ModuleNotFoundError as exc:  # the customer side registers itself when present
+        if exc.name not in {"marketplace.customer", "marketplace.customer.commands"}:
+            raise
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def command_fingerprint(name: str, raw_args: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``{"command": name, "args": raw_args}``.
+
+    Computed from the args as sent (before validation), so a replay with byte-different
+    but equivalent JSON (key order, spacing) still matches.
+    """
+    data = _canonical_json({"command": name, "args": dict(raw_args)})
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as JSON-friendly dicts: ``loc``, ``msg``, ``type``."""
+    return [
+        {"loc": [str(part) for part in err["loc"]], "msg": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """The answer to one command: what to send back and whether it changed anything.
+
+    Attributes:
+        status_code: HTTP status (2xx applied; 4xx refused with an error body).
+        body: the result (applied) or ``{"code", "message", "details"}`` (refused).
+        replayed: True if this is a stored answer to an earlier identical command.
+        applied: True if the command took effect (now or, for a replay, back then).
+    """
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+    @property
+    def applied(self) -> bool:
+        """True for a 2xx outcome."""
+        return 200 <= self.status_code < 300
+
+    @property
+    def error_code(self) -> str | None:
+        """The error code of a refused command."""
+        return None if self.applied else str(self.body.get("code"))
+
+
+def _record_changes(ctx: CommandContext) -> None:
+    # Written after the handler, so the business row that numbers the feed is locked
+    # last and briefly: every command then takes its locks in the same order (entity
+    # rows first, business row last), which rules out deadlocks between commands.
+    for business_id, entity, entity_id in ctx.changes:
+        record_change(ctx.session, business_id, entity, entity_id, ctx.now)
+
+
+def _idempotency_scope(actor: Actor) -> str:
+    # Keys are per user: two users picking the same key never collide.
+    return f"user:{actor.user_id}"
+
+
+def execute_command(
+    session: Session,
+    actor: Actor,
+    name: str,
+    raw_args: Mapping[str, Any],
+    idempotency_key: str,
+    *,
+    settings: Settings,
+    clock: Clock = system_clock,
+    base_version: int | None = None,
+) -> CommandOutcome:
+    """Run command ``name`` for ``actor`` exactly once per ``idempotency_key``.
+
+    Runs in the caller's transaction and never commits (see the module docstring):
+
+    1. A stored record for (actor, key): same fingerprint -> the stored outcome,
+       ``replayed=True``; another fingerprint -> 422 ``idempotency_mismatch`` (nothing
+       stored, the original stays authoritative).
+    2. Unknown command or invalid args -> 422 ``invalid``; a role not allowed -> 403.
+    3. The handler runs in a SAVEPOINT; a `DomainError` rolls its writes back.
+    4. The outcome (success or refusal) is stored with the key, in the same transaction.
+
+    Any other exception propagates and the caller must roll back: nothing is stored, and
+    a retry with the same key runs the command afresh.
+
+    If two requests race with one key, the loser's flush raises
+    `sqlalchemy.exc.IntegrityError`; `run_command` handles that by retrying (the retry
+    replays the winner's outcome).
+    """
+    scope = _idempotency_scope(actor)
+    fingerprint = command_fingerprint(name, raw_args)
+    existing = session.scalars(
+        select(orm.IdempotencyRecord).where(
+            orm.IdempotencyRecord.scope == scope, orm.IdempotencyRecord.key == idempotency_key
+        )
+    ).one_or_none()
+    if existing is not None:
+        if existing.fingerprint == fingerprint and existing.command == name:
+            return CommandOutcome(existing.status_code, dict(existing.response), replayed=True)
+        error = DomainError(
+            ErrorCode.IDEMPOTENCY_MISMATCH,
+            "This Idempotency-Key was already used for a different request. Use a new key "
+            "for a new action; reuse a key only to retry exactly the same request.",
+            {"idempotency_key": idempotency_key, "command": existing.command},
+        )
+        return CommandOutcome(status_for(error.code), error.to_dict())
+
+    now = clock()
+    try:
+        spec = get_command(name)
+        if spec is None:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"'{name}' is not a known command. Update the app, then try again.",
+                {"command": name},
+            )
+        require_roles(actor, spec.roles, f"run {name}")
+        try:
+            args = spec.args_model.model_validate(dict(raw_args))
+        except ValidationError as exc:
+            errors = validation_details(exc)
+            first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+            where = ".".join(first["loc"]) or "args"
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"The {name} request is not valid ({where}: {first['msg']}). "
+                "Correct it and send it again.",
+                {"command": name, "errors": errors},
+            ) from exc
+        ctx = CommandContext(
+            session=session, actor=actor, now=now, settings=settings, command=name,
+            base_version=base_version,
+        )
+        with session.begin_nested():
+            result = spec.handler(ctx, args)
+            _record_changes(ctx)
+            session.flush()
+        outcome = CommandOutcome(spec.success_status, result)
+    except DomainError as exc:
+        outcome = CommandOutcome(status_for(exc.code), exc.to_dict())
+
+    session.add(
+        orm.IdempotencyRecord(
+            scope=scope,
+            key=idempotency_key,
+            command=name,
+            fingerprint=fingerprint,
+            status_code=outcome.status_code,
+            response=outcome.body,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return outcome
+
+
+def run_command(
+    session_factory: SessionFactory,
+    actor: Actor,
+    name: str,
+    raw_args: Mapping[str, Any],
+    idempotency_key: str,
+    *,
+    settings: Settings,
+    clock: Clock = system_clock,
+) -> CommandOutcome:
+    """`execute_command` in its own transaction, committed; for REST endpoints.
+
+    A concurrent request with the same key that commits first makes our insert fail;
+    we then start over once, which replays its stored outcome.
+    """
+    for attempt in range(2):
+        with session_factory() as session:
+            try:
+                with session.begin():
+                    return execute_command(
+                        session, actor, name, raw_args, idempotency_key,
+                        settings=settings, clock=clock,
+                    )
+            except IntegrityError:
+                if attempt == 1:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover

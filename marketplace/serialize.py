@@ -1,0 +1,233 @@
+"""Rows to shared domain models (one model per layer, converted explicitly).
+
+API responses are the shared domain models (`proapp.domain.models`), so the client
+parses exactly what the server validated. Each function reads what it needs from the
+session; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace import orm
+from proapp.domain import (
+    Appointment,
+    AppointmentStatus,
+    ChangeOrder,
+    CustomRequest,
+    Estimate,
+    Job,
+    LedgerEntry,
+    Message,
+    PackagedService,
+    PreferredWindow,
+    SignatureRecord,
+    TimeWindow,
+    User,
+    VisitProposal,
+)
+from proapp.domain.models import Business
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _build(model: type[M], **fields: Any) -> M:
+    # model_validate (not the constructor) so stored strings become enums and JSON
+    # dicts become nested models, with the domain's validators applied.
+    return model.model_validate(fields)
+
+
+__all__ = [
+    "active_appointment",
+    "assigned_technician_ids",
+    "business_model",
+    "change_order_model",
+    "estimate_model",
+    "job_model",
+    "ledger_entry_model",
+    "message_model",
+    "photo_model",
+    "request_model",
+    "service_model",
+    "signature_model",
+    "user_model",
+    "visit_model",
+]
+
+
+def user_model(row: orm.User) -> User:
+    """The public view of a user (no hash, no phone)."""
+    return _build(User, 
+        id=row.id, email=row.email, name=row.name, role=row.role, business_id=row.business_id
+    )
+
+
+def business_model(row: orm.Business) -> Business:
+    """A business."""
+    return _build(Business, 
+        id=row.id, name=row.name, time_zone=row.time_zone, state=row.state,
+        technicians_see_unassigned=row.technicians_see_unassigned,
+    )
+
+
+def service_model(row: orm.PackagedService) -> PackagedService:
+    """A packaged service of the catalogue (R1)."""
+    return _build(PackagedService, 
+        id=row.id, business_id=row.business_id, title=row.title, description=row.description,
+        price_cents=row.price_cents, whats_included=list(row.whats_included),
+        parts_supplier=row.parts_supplier, location_type=row.location_type,
+        duration_minutes=row.duration_minutes,
+    )
+
+
+def request_model(session: Session, row: orm.CustomRequest) -> CustomRequest:
+    """A custom request with its site photos in order."""
+    photos = session.scalars(
+        select(orm.RequestPhoto.blob_sha256)
+        .where(orm.RequestPhoto.request_id == row.id)
+        .order_by(orm.RequestPhoto.position)
+    ).all()
+    return _build(CustomRequest, 
+        id=row.id, business_id=row.business_id, customer_id=row.customer_id, title=row.title,
+        description=row.description, site_photo_hashes=list(photos),
+        dimensions=row.dimensions, product_info=row.product_info,
+        location_type=row.location_type, address=row.address, time_zone=row.time_zone,
+        submitted_at=row.submitted_at, status=row.status, estimate_due_at=row.estimate_due_at,
+        closes_at=row.closes_at,
+    )
+
+
+def estimate_model(row: orm.Estimate) -> Estimate:
+    """An estimate (R3)."""
+    return _build(Estimate, 
+        id=row.id, request_id=row.request_id, business_id=row.business_id,
+        technician_id=row.technician_id, line_items=list(row.line_items),
+        parts_supplier=row.parts_supplier, notes=row.notes,
+        photo_hashes=list(row.photo_hashes), valid_until=row.valid_until, status=row.status,
+        submitted_at=row.submitted_at,
+    )
+
+
+def visit_model(row: orm.Visit) -> VisitProposal:
+    """A visit proposal (R4)."""
+    window = None
+    if row.window_start is not None and row.window_end is not None:
+        window = _build(TimeWindow, start=row.window_start, end=row.window_end)
+    return _build(VisitProposal, 
+        id=row.id, request_id=row.request_id, business_id=row.business_id,
+        price_cents=row.price_cents, minimum_trip_charge_cents=row.minimum_trip_charge_cents,
+        waiver_terms=row.waiver_terms, discount_cents=row.discount_cents, note=row.note,
+        status=row.status, proposed_at=row.proposed_at, accepted_at=row.accepted_at,
+        window=window,
+    )
+
+
+def assigned_technician_ids(session: Session, job_id: str) -> list[str]:
+    """Technicians assigned to a job, in assignment order."""
+    return list(
+        session.scalars(
+            select(orm.JobAssignment.user_id)
+            .where(orm.JobAssignment.job_id == job_id)
+            .order_by(orm.JobAssignment.position, orm.JobAssignment.user_id)
+        ).all()
+    )
+
+
+def active_appointment(session: Session, job_id: str) -> orm.Appointment | None:
+    """The job's current appointment: the newest one that is not CANCELLED."""
+    return session.scalars(
+        select(orm.Appointment)
+        .where(
+            orm.Appointment.job_id == job_id,
+            orm.Appointment.status != AppointmentStatus.CANCELLED.value,
+        )
+        .order_by(orm.Appointment.created_at.desc(), orm.Appointment.id)
+        .limit(1)
+    ).first()
+
+
+def job_model(session: Session, row: orm.Job) -> Job:
+    """A job with its preferred windows, current appointment and technicians."""
+    windows = session.scalars(
+        select(orm.PreferredWindow)
+        .where(orm.PreferredWindow.job_id == row.id)
+        .order_by(orm.PreferredWindow.position)
+    ).all()
+    appointment_row = active_appointment(session, row.id)
+    appointment = None
+    if appointment_row is not None:
+        appointment = _build(Appointment, 
+            id=appointment_row.id, job_id=row.id,
+            window=_build(TimeWindow, start=appointment_row.start_at, end=appointment_row.end_at),
+            status=appointment_row.status,
+            assigned_technician_ids=assigned_technician_ids(session, row.id),
+            reschedule_reason=appointment_row.reschedule_reason,
+        )
+    return _build(Job, 
+        id=row.id, business_id=row.business_id, customer_id=row.customer_id,
+        origin=row.origin, service_id=row.service_id, estimate_id=row.estimate_id,
+        title=row.title, scope=row.scope, whats_included=list(row.whats_included),
+        line_items=list(row.line_items), location_type=row.location_type,
+        address=row.address, time_zone=row.time_zone, customer_name=row.customer_name,
+        customer_phone=row.customer_phone, status=row.status, ordered_at=row.ordered_at,
+        preferred_windows=[
+            _build(
+                PreferredWindow, id=w.id,
+                window=_build(TimeWindow, start=w.start_at, end=w.end_at),
+            )
+            for w in windows
+        ],
+        appointment=appointment, price_cents=row.price_cents,
+        window_confirmation_due_at=row.window_confirmation_due_at, version=row.version,
+    )
+
+
+def signature_model(row: orm.Signature) -> SignatureRecord:
+    """A stored signature record (DESIGN.md section 5)."""
+    return _build(SignatureRecord, 
+        signer_name=row.signer_name, strokes=row.strokes, png_sha256=row.png_sha256,
+        device_signed_at=row.device_signed_at, server_received_at=row.server_received_at,
+        consent_text=row.consent_text, pro_user_id=row.pro_user_id, device_id=row.device_id,
+        location=row.location, content_sha256=row.content_sha256,
+    )
+
+
+def change_order_model(session: Session, row: orm.ChangeOrder) -> ChangeOrder:
+    """A signed change order (R8)."""
+    signature = session.get_one(orm.Signature, row.signature_id)
+    return _build(ChangeOrder, 
+        id=row.id, job_id=row.job_id, reason=row.reason, added_lines=list(row.added_lines),
+        removed_line_ids=list(row.removed_line_ids),
+        original_total_cents=row.original_total_cents, new_total_cents=row.new_total_cents,
+        photo_hashes=list(row.photo_hashes), signature=signature_model(signature),
+        status=row.status, created_at=row.created_at,
+    )
+
+
+def message_model(row: orm.Message) -> Message:
+    """A message (R10)."""
+    return _build(Message, 
+        id=row.id, job_id=row.job_id, request_id=row.request_id, author_id=row.author_id,
+        author_role=row.author_role, body=row.body, sent_at=row.sent_at,
+    )
+
+
+def ledger_entry_model(row: orm.LedgerEntry) -> LedgerEntry:
+    """A ledger charge (R9)."""
+    return _build(LedgerEntry, 
+        id=row.id, job_id=row.job_id, amount_cents=row.amount_cents, kind=row.kind,
+        created_at=row.created_at, signature_sha256=row.signature_sha256,
+    )
+
+
+def photo_model(row: orm.Photo) -> dict[str, Any]:
+    """A photo attachment as JSON (no shared domain model exists for it)."""
+    return {
+        "id": row.id, "target_kind": row.target_kind, "target_id": row.target_id,
+        "blob_hash": row.blob_sha256, "caption": row.caption, "uploaded_by": row.uploaded_by,
+        "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+    }
