@@ -1,0 +1,115 @@
+"""The one place that wires concrete classes together (DESIGN.md section 3).
+
+`build_main` turns an `AppConfig` into the ``main(page)`` coroutine Flet calls for each
+page (each browser tab in web mode, the window on desktop and phones). Everything the
+process shares (configuration, the secret store) is created once here; everything that
+belongs to a page (its `AppState`, its HTTP client, its views) is created per page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import flet as ft
+import httpx
+
+from proapp.api.client import MarketplaceClient
+from proapp.api.ports import MarketplaceApi
+from proapp.embedded import DemoAccount
+from proapp.secrets import KeyringSecretStore, SecretStore, refresh_token_name
+from proapp.state.app_state import AppState
+from proapp.views.root import RootView
+from proapp.views.theme import apply_theme
+
+__all__ = ["AppConfig", "build_main", "make_client_factory"]
+
+logger = logging.getLogger(__name__)
+
+_THEME_MODES = {
+    "system": ft.ThemeMode.SYSTEM,
+    "light": ft.ThemeMode.LIGHT,
+    "dark": ft.ThemeMode.DARK,
+}
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """How this app process runs.
+
+    Attributes:
+        server_url: the marketplace to talk to.
+        embedded_demo: True when ``server_url`` is the demo server this process started
+            (the sign-in screen then offers the demo accounts).
+        demo_accounts: the demo sign-ins to offer (only with ``embedded_demo``).
+        server_editable: let the person type another server on the sign-in screen.
+        restore_session: resume the saved session at start. Off when the web server is
+            reachable from other machines: a remote browser must never inherit the
+            session saved on this computer.
+        theme_mode: "system", "light" or "dark".
+        secret_store: where refresh tokens go; None picks the system keyring.
+    """
+
+    server_url: str
+    embedded_demo: bool = False
+    demo_accounts: Sequence[DemoAccount] = field(default_factory=tuple)
+    server_editable: bool = False
+    restore_session: bool = True
+    theme_mode: str = "system"
+    secret_store: SecretStore | None = None
+
+
+def make_client_factory(
+    secrets: SecretStore, transport: httpx.AsyncBaseTransport | None = None
+) -> Callable[[str], MarketplaceApi]:
+    """Clients whose rotated refresh tokens are saved in ``secrets`` (per server).
+
+    ``transport`` is for tests (``httpx.MockTransport``); None means real TLS sockets.
+    """
+
+    def factory(server_url: str) -> MarketplaceApi:
+        name = refresh_token_name(server_url)
+
+        async def save_rotated(token: str) -> None:
+            await secrets.set(name, token)
+
+        return MarketplaceClient(
+            server_url, transport=transport, on_refresh_token_rotated=save_rotated
+        )
+
+    return factory
+
+
+def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
+    """The Flet entry point for ``config``: one `AppState` and `RootView` per page."""
+    secrets: SecretStore = config.secret_store or KeyringSecretStore()
+    client_factory = make_client_factory(secrets)
+    demo_accounts = tuple(config.demo_accounts) if config.embedded_demo else ()
+    theme_mode = _THEME_MODES.get(config.theme_mode, ft.ThemeMode.SYSTEM)
+
+    async def main(page: ft.Page) -> None:
+        page.title = "ProApp"
+        page.padding = 0
+        page.spacing = 0
+        apply_theme(page, theme_mode)
+        state = AppState(
+            server_url=config.server_url,
+            server_editable=config.server_editable,
+            demo_accounts=demo_accounts,
+            client_factory=client_factory,
+            secrets=secrets,
+            restore_session=config.restore_session,
+        )
+        root = RootView(page, state)
+
+        async def closed() -> None:
+            # The session expired (tab gone for a while): drop listeners and connections.
+            root.dispose()
+            await state.close()
+
+        page.on_close = closed
+        root.mount()
+        await state.start()
+
+    return main

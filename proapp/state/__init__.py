@@ -1,0 +1,28 @@
+"""Per-screen state ("view models"): what each screen shows and the actions it offers.
+
+No Flet import here: views render these objects and forward events to them, and tests
+drive them directly with fakes. Each state is `Observable`: views subscribe and
+re-render on change.
+"""
+
+from proapp.state.app_state import AppState, JobsScreen, Screen, SignInScreen, Starting
+from proapp.state.jobs import Empty, Failed, JobRow, JobsState, JobsViewState, Loading, Ready
+from proapp.state.observable import Observable
+from proapp.state.signin import SignInState
+
+__all__ = [
+    "AppState",
+    "Empty",
+    "Failed",
+    "JobRow",
+    "JobsScreen",
+    "JobsState",
+    "JobsViewState",
+    "Loading",
+    "Observable",
+    "Ready",
+    "Screen",
+    "SignInScreen",
+    "SignInState",
+    "Starting",
+]
