@@ -24,7 +24,6 @@ from proapp.domain import (
 
 __all__ = [
     "CUSTOMER_COMMAND_NAMES",
-    "PREFERRED_WINDOW_COUNT",
     "CustomerArgs",
     "EstimateAcceptArgs",
     "EstimateDeclineArgs",
@@ -37,10 +36,6 @@ __all__ = [
     "VisitDecisionArgs",
     "WindowsChooseArgs",
 ]
-
-PREFERRED_WINDOW_COUNT: Final = 3
-"""R6: the customer picks exactly 3 preferred arrival windows (the domain's `Job` model
-holds at most 3; the "exactly" is enforced when the customer chooses them)."""
 
 _Note = Annotated[str, Field(max_length=2000)]
 # More than 3 passes validation on purpose: the handler refuses with a message that

@@ -20,7 +20,6 @@ from marketplace import orm
 from marketplace.authz import load_estimate, load_job, load_request, load_visit, not_found
 from marketplace.commands import CommandContext, handler
 from marketplace.customer.args import (
-    PREFERRED_WINDOW_COUNT,
     EstimateAcceptArgs,
     EstimateDeclineArgs,
     JobCancelArgs,
@@ -58,6 +57,7 @@ from proapp.domain import (
     VisitStatus,
     ensure_can_review,
     ensure_customer_can_reschedule_or_cancel,
+    ensure_preferred_windows,
     estimate_due_at,
     estimate_window_closes_at,
     format_local,
@@ -87,30 +87,6 @@ def _ensure_new_id(session: Session, table: type[orm.Base], ident: str, what: st
             ErrorCode.CONFLICT,
             f"A {what} with id {ident} already exists. Use a new id for a new {what}.",
             {"kind": what, "id": ident},
-        )
-
-
-def _ensure_three_windows(windows: list[TimeWindow], ctx: CommandContext) -> None:
-    """R6: exactly 3 distinct preferred windows, all starting in the future."""
-    if len(windows) != PREFERRED_WINDOW_COUNT:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"Pick exactly {PREFERRED_WINDOW_COUNT} preferred arrival windows "
-            f"(you picked {len(windows)}). The pro confirms one of them.",
-            {"required": PREFERRED_WINDOW_COUNT, "given": len(windows)},
-        )
-    if len({(w.start, w.end) for w in windows}) != len(windows):
-        raise DomainError(
-            ErrorCode.INVALID,
-            "Two of your arrival windows are the same. Pick 3 different windows.",
-            {},
-        )
-    past = [w for w in windows if w.start <= ctx.now]
-    if past:
-        raise DomainError(
-            ErrorCode.INVALID,
-            "An arrival window starts in the past. Pick windows that are still ahead.",
-            {"now": ctx.now.isoformat()},
         )
 
 
@@ -275,7 +251,7 @@ def choose_windows(ctx: CommandContext, args: WindowsChooseArgs) -> dict[str, An
             "reschedule (up to 24 hours before the window).",
             {"job_id": job.id, "status": job.status},
         )
-    _ensure_three_windows(args.windows, ctx)
+    ensure_preferred_windows(args.windows, ctx.now)
     _replace_preferred_windows(ctx.session, job.id, args.windows)
     _touch_job(ctx, job)
     return _job_result(ctx, job)
@@ -302,7 +278,7 @@ def reschedule(ctx: CommandContext, args: JobRescheduleArgs) -> dict[str, Any]:
         ensure_transition(EntityKind.JOB, job.status, JobStatus.PENDING_SCHEDULE.value)
         if appointment is not None:
             ensure_customer_can_reschedule_or_cancel(appointment.start_at, ctx.now)
-    _ensure_three_windows(args.windows, ctx)
+    ensure_preferred_windows(args.windows, ctx.now)
     if appointment is not None and appointment.status == AppointmentStatus.ACTIVE.value:
         ensure_transition(EntityKind.APPOINTMENT, appointment.status,
                           AppointmentStatus.CANCELLED.value)

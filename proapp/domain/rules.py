@@ -34,12 +34,15 @@ from proapp.domain.models import (
     Job,
     LineItem,
     PreferredWindow,
+    TimeWindow,
     VisitProposal,
     lines_total,
 )
 from proapp.domain.money import format_cents
 
 __all__ = [
+    "PREFERRED_WINDOW_COUNT",
+    "ensure_preferred_windows",
     "COMPLIANCE_WARNING_DAYS",
     "ESTIMATE_ANSWER_BUSINESS_DAYS",
     "ESTIMATE_WINDOW_BUSINESS_DAYS",
@@ -282,6 +285,38 @@ def is_window_confirmation_overdue(job: Job, now: datetime) -> bool:
     return job.status is JobStatus.PENDING_SCHEDULE and is_overdue(
         job.window_confirmation_due_at, now
     )
+
+
+PREFERRED_WINDOW_COUNT: Final = 3
+"""R6: after buying or booking, the customer picks exactly 3 preferred arrival windows."""
+
+
+def ensure_preferred_windows(windows: Sequence[TimeWindow], now: datetime) -> None:
+    """R6: exactly 3 distinct preferred arrival windows, all starting after ``now``.
+
+    Raises:
+        DomainError: ``invalid``, with a message naming what to change.
+    """
+    _require_aware(now)
+    if len(windows) != PREFERRED_WINDOW_COUNT:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Pick exactly {PREFERRED_WINDOW_COUNT} preferred arrival windows "
+            f"(you picked {len(windows)}). The pro confirms one of them.",
+            {"required": PREFERRED_WINDOW_COUNT, "given": len(windows)},
+        )
+    if len({(w.start, w.end) for w in windows}) != len(windows):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "Two of your arrival windows are the same. Pick 3 different windows.",
+            {},
+        )
+    if any(w.start <= now for w in windows):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "An arrival window starts in the past. Pick windows that are still ahead.",
+            {"now": now.isoformat()},
+        )
 
 
 def ensure_window_offered(job: Job, preferred_window_id: str) -> PreferredWindow:

@@ -23,6 +23,7 @@ from proapp.domain import (
     ensure_customer_can_reschedule_or_cancel,
     ensure_estimate_window_open,
     ensure_job_not_cancelled,
+    ensure_preferred_windows,
     ensure_trip_charge_accepted,
     ensure_visit_accepted,
     ensure_visit_price_allowed,
@@ -47,7 +48,7 @@ from proapp.domain import (
     visit_charge_cents,
     window_confirmation_due_at,
 )
-from tests.unit.domain.factories import ADDRESS, job, line, window
+from tests.unit.domain.factories import ADDRESS, T0, job, line, window
 
 NY = "America/New_York"
 
@@ -189,6 +190,23 @@ def test_r6_only_offered_windows_can_be_confirmed() -> None:
     with pytest.raises(DomainError) as info:
         ensure_window_offered(j, new_id())
     assert info.value.code == "window_not_offered"
+
+
+def test_r6_exactly_three_distinct_future_windows() -> None:
+    now = T0 - timedelta(days=1)
+    three = [window(T0 + timedelta(days=d)) for d in range(3)]
+    ensure_preferred_windows(three, now)
+    for windows, words in (
+        (three[:2], "exactly 3"),
+        ([*three, window(T0 + timedelta(days=5))], "exactly 3"),
+        ([three[0], three[0], three[1]], "the same"),
+        (three, "in the past"),
+    ):
+        at = T0 + timedelta(hours=1) if words == "in the past" else now
+        with pytest.raises(DomainError) as info:
+            ensure_preferred_windows(windows, at)
+        assert info.value.code == "invalid"
+        assert words in info.value.message
 
 
 def test_job_cancelled() -> None:
