@@ -157,6 +157,7 @@ def job_model(session: Session, row: orm.Job) -> Job:
         .where(orm.PreferredWindow.job_id == row.id)
         .order_by(orm.PreferredWindow.position)
     ).all()
+    technician_ids = assigned_technician_ids(session, row.id)
     appointment_row = active_appointment(session, row.id)
     appointment = None
     if appointment_row is not None:
@@ -164,7 +165,7 @@ def job_model(session: Session, row: orm.Job) -> Job:
             id=appointment_row.id, job_id=row.id,
             window=_build(TimeWindow, start=appointment_row.start_at, end=appointment_row.end_at),
             status=appointment_row.status,
-            assigned_technician_ids=assigned_technician_ids(session, row.id),
+            assigned_technician_ids=technician_ids,
             reschedule_reason=appointment_row.reschedule_reason,
         )
     return _build(Job, 
@@ -181,7 +182,8 @@ def job_model(session: Session, row: orm.Job) -> Job:
             )
             for w in windows
         ],
-        appointment=appointment, price_cents=row.price_cents,
+        appointment=appointment, assigned_technician_ids=technician_ids,
+        price_cents=row.price_cents,
         window_confirmation_due_at=row.window_confirmation_due_at, version=row.version,
     )
 

@@ -135,6 +135,7 @@ class ApiJob(ApiModel):
     ordered_at: datetime
     preferred_windows: list[ApiPreferredWindow] = Field(default_factory=list)
     appointment: ApiAppointment | None = None
+    assigned_technician_ids: list[str] = Field(default_factory=list)
     price_cents: int
     window_confirmation_due_at: datetime
     version: int = 0
@@ -329,6 +330,7 @@ def job_to_domain(api: ApiJob) -> Job:
                 {"id": pw.id, "window": _window(pw.window)} for pw in api.preferred_windows
             ],
             "appointment": appointment,
+            "assigned_technician_ids": list(api.assigned_technician_ids),
             "price_cents": api.price_cents,
             "window_confirmation_due_at": api.window_confirmation_due_at,
             "version": api.version,

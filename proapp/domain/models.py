@@ -503,6 +503,11 @@ class Job(DomainModel):
         default_factory=list
     )
     appointment: Appointment | None = None
+    # Who works the job. Assignment happens before or after scheduling, so it lives on
+    # the job; the active appointment repeats it in SP-API's vocabulary.
+    assigned_technician_ids: Annotated[list[Id], Field(max_length=MAX_ASSIGNED_TECHNICIANS)] = (
+        Field(default_factory=list)
+    )
     price_cents: NonNegativeCents
     window_confirmation_due_at: UtcDatetime
     version: Annotated[StrictInt, Field(ge=0)] = 0
@@ -522,12 +527,8 @@ class Job(DomainModel):
             raise ValueError("the appointment belongs to another job")
         _unique([w.id for w in self.preferred_windows], "preferred window ids")
         _unique([line.id for line in self.line_items], "line item ids")
+        _unique(self.assigned_technician_ids, "assigned technicians")
         return self
-
-    @property
-    def assigned_technician_ids(self) -> list[str]:
-        """Technicians on the active appointment (empty when unassigned)."""
-        return [] if self.appointment is None else list(self.appointment.assigned_technician_ids)
 
     def preferred_window(self, preferred_window_id: str) -> PreferredWindow | None:
         """The customer's preferred window with that id, if the customer offered it."""

@@ -135,9 +135,15 @@ def test_job_appointment_must_belong_to_job_and_assigned_techs_listed() -> None:
     job_id = new_id()
     tech = new_id()
     appt = Appointment(id=new_id(), job_id=job_id, window=window(), assigned_technician_ids=[tech])
-    scheduled = job(id=job_id, status="SCHEDULED", appointment=appt.model_dump())
+    scheduled = job(
+        id=job_id, status="SCHEDULED", appointment=appt.model_dump(), assigned_technician_ids=[tech]
+    )
     assert scheduled.assigned_technician_ids == [tech]
     assert job().assigned_technician_ids == []
+    # Assignment lives on the job, so an unscheduled job can have its technician too.
+    assert job(assigned_technician_ids=[tech]).assigned_technician_ids == [tech]
+    with pytest.raises(ValidationError, match="assigned technicians"):
+        job(assigned_technician_ids=[tech, tech])
     with pytest.raises(ValidationError, match="another job"):
         job(status="SCHEDULED", appointment=appt.model_dump())
     with pytest.raises(ValidationError):
