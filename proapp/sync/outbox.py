@@ -359,8 +359,10 @@ class Outbox:
     ) -> bool:
         """Record the server's refusal; the mutation now needs the pro's attention.
 
-        Its overlay stays visible until the pro discards or resubmits (DESIGN §4). Returns
-        False if the row had already been answered (a replayed result).
+        The row keeps everything the pro entered. The sync engine drops the mutation's
+        optimistic overlay in the same transaction (the entity falls back to the server
+        copy; see `proapp.sync.engine`); called alone, this leaves the overlay as it is.
+        Returns False if the row had already been answered (a replayed result).
         """
         with self._store.writing(tx) as t:
             cur = t.execute(
@@ -505,7 +507,13 @@ class Outbox:
         )
         return [_entry(r) for r in rows]
 
-    def sendable(self, limit: int = 100, now: datetime | None = None) -> list[OutboxEntry]:
+    def sendable(
+        self,
+        limit: int = 100,
+        now: datetime | None = None,
+        *,
+        blobs_given_up: Iterable[str] = (),
+    ) -> list[OutboxEntry]:
         """What to push next: the longest run of unsent mutations from the head of the
         queue (in ``mid`` order, at most ``limit``) whose blobs are all uploaded and whose
         retry time has come.
@@ -514,16 +522,23 @@ class Outbox:
         server applies a client's mutations strictly in order, so sending ``mid`` 5 while
         4 waits for its photo would only be refused as out of order. ``in_flight`` rows
         are included (resending is idempotent by ``mid``); run one push at a time.
+
+        ``blobs_given_up`` are hashes the server refused for good (not an image, too
+        large, damaged on this device): they no longer hold their mutation back, so the
+        server answers it (as rejected, with its reason for the pro) instead of one bad
+        photo wedging the whole queue.
         """
         now_ms = to_ms(now if now is not None else self._store.clock())
+        given_up = sorted(set(blobs_given_up))
+        exclude = f"AND ob.hash NOT IN ({_placeholders(len(given_up))}) " if given_up else ""
         rows = (
             self._store.connection()
             .execute(
                 f"SELECT {_COLUMNS}, (SELECT COUNT(*) FROM outbox_blobs ob "
                 "LEFT JOIN blobs b ON b.hash = ob.hash WHERE ob.mid = outbox.mid "
-                "AND (b.state IS NULL OR b.state != 'uploaded')) "
+                f"AND (b.state IS NULL OR b.state != 'uploaded') {exclude}) "
                 f"FROM outbox WHERE state IN {_UNSENT} ORDER BY mid LIMIT ?",
-                (limit,),
+                (*given_up, limit),
             )
             .fetchall()
         )
