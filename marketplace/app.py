@@ -26,6 +26,8 @@ from marketplace.api.blobs import router as blobs_router
 from marketplace.api.commands import router as commands_router
 from marketplace.api.reads import router as reads_router
 from marketplace.api.schemas import HealthOut
+from marketplace.api.sync import router as sync_router
+from marketplace.api.uploads import router as uploads_router
 from marketplace.commands.framework import system_clock
 from marketplace.config import Settings
 from marketplace.db import make_engine, make_session_factory
@@ -118,7 +120,8 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 class BodySizeLimit:
     """Refuse request bodies over the limit with 413 before they are buffered whole.
 
-    Blob uploads get `Settings.blob_max_bytes`; everything else `JSON_BODY_MAX_BYTES`.
+    Blob bytes (``/v1/blobs``, ``/v1/uploads`` chunks) get `Settings.blob_max_bytes`;
+    everything else `JSON_BODY_MAX_BYTES`.
     A declared Content-Length over the limit is refused at once; a body that grows
     past it while streaming raises a `DomainError` the error handler turns into 413.
     """
@@ -132,7 +135,9 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        limit = self.blob_max_bytes if path.startswith("/v1/blobs") else JSON_BODY_MAX_BYTES
+        # Blob bytes (whole, or chunks of a resumable upload) get the blob limit.
+        uploads = path.startswith(("/v1/blobs", "/v1/uploads"))
+        limit = self.blob_max_bytes if uploads else JSON_BODY_MAX_BYTES
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -224,6 +229,8 @@ def create_app(
     app.include_router(reads_router)
     app.include_router(commands_router)
     app.include_router(blobs_router)
+    app.include_router(sync_router)
+    app.include_router(uploads_router)
     customer_router = _customer_router()
     if customer_router is not None:
         app.include_router(customer_router)

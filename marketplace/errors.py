@@ -37,6 +37,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     ErrorCode.REVIEW_WINDOW_CLOSED: 409,
     ErrorCode.STALE_BASE: 409,
     ErrorCode.VISIT_NOT_ACCEPTED: 409,
+    ErrorCode.MID_CONFLICT: 409,
     # The signed content differs from what the server computes: the request is wrong.
     ErrorCode.SIGNATURE_MISMATCH: 422,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,

@@ -69,6 +69,9 @@ __all__ = [
     "RequestPhoto",
     "Review",
     "Signature",
+    "SyncClient",
+    "SyncResult",
+    "Upload",
     "User",
     "UtcDateTime",
     "Visit",
@@ -602,3 +605,74 @@ class Change(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
+
+
+# --------------------------------------------------------------------------- sync (docs/SYNC.md)
+# Owned by the sync server (marketplace/sync.py, marketplace/uploads.py); migration 0002.
+
+
+class SyncClient(Base):
+    """One install (``client_id``) of one user: the last processed mutation ``mid``.
+
+    ``base_mid`` is the ``last_mid`` the record started from (0, or ``resume_from - 1``
+    for a client the server had forgotten); ``last_mid == base_mid`` means the record
+    has processed no mutation yet, so a ``resume_from`` may still move it.
+    """
+
+    __tablename__ = "sync_clients"
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_id", name="uq_sync_clients_user_client"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ID)
+    last_mid: Mapped[int] = mapped_column(BigInteger, default=0)
+    base_mid: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SyncResult(Base):
+    """The stored answer to one processed mutation (replayed for ``mid <= last_mid``).
+
+    ``result`` is the wire form ``{"mid", "id", "status", "result" | "error"}``. Kept at
+    least 30 days (`marketplace.sync.prune_sync_results`).
+    """
+
+    __tablename__ = "sync_results"
+
+    client_pk: Mapped[int] = mapped_column(
+        ForeignKey("sync_clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    mid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mutation_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    result: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Upload(Base):
+    """A resumable (tus-like) blob upload of one user, bytes so far in ``data``.
+
+    Completed uploads keep their row (``completed_at`` set, ``data`` emptied) so a
+    client whose final PATCH answer was lost can still learn the offset from HEAD.
+    Rows past ``expires_at`` are dead and deleted by `marketplace.uploads.purge_expired`.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(SHA256)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    offset: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    completed_at: Mapped[datetime | None]
+
+
+# The pull resolves a change's entity version and the latest change of an entity.
+Index("ix_changes_entity", Change.business_id, Change.entity, Change.entity_id)

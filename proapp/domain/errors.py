@@ -36,6 +36,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     STALE_BASE = "stale_base"
     VISIT_NOT_ACCEPTED = "visit_not_accepted"
+    # Sync push: a mutation id differs from the stored one for the same mid (SYNC.md).
+    MID_CONFLICT = "mid_conflict"
 
 
 class DomainError(Exception):

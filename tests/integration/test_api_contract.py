@@ -25,6 +25,7 @@ from tests.support.demo import CUSTOMERS, OWNER, TESS, DemoAccount, login
 from tests.support.servers import REPO_ROOT, MarketplaceServer, start_marketplace
 
 COMMITTED_OPENAPI = REPO_ROOT / "docs" / "openapi.json"
+HOOKS = REPO_ROOT / "tests" / "support" / "schemathesis_hooks.py"
 REGENERATE = ".venv/bin/python -m marketplace openapi > docs/openapi.json   (from the repo root)"
 
 # Bounded so the whole file stays well under three minutes; raise locally to dig deeper.
@@ -106,6 +107,7 @@ def test_schemathesis_finds_no_server_errors(
     result = subprocess.run(
         command, cwd=tmp_path, capture_output=True, text=True,
         timeout=SCHEMATHESIS_TIMEOUT_S, check=False,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)},
     )  # fmt: skip
     assert result.returncode == 0, (
         f"schemathesis found problems as {account.email} (seed {SEED}):\n"

@@ -40,4 +40,4 @@ def test_upgrade_is_idempotent_on_a_new_sqlite_file(tmp_path: Path) -> None:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     finally:
         engine.dispose()
-    assert version == "0001"
+    assert version == "0002"

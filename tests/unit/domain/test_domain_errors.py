@@ -22,6 +22,7 @@ EXPECTED_CODES = {
     "unsupported_media_type",
     "stale_base",
     "visit_not_accepted",
+    "mid_conflict",
 }
 
 

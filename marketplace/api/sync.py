@@ -1,0 +1,138 @@
+"""Sync endpoints for pros' devices: ``POST /v1/sync/push`` and ``GET /v1/sync/pull``.
+
+The protocol is docs/SYNC.md; the rules live in `marketplace.sync`. Both endpoints name
+the install in the ``X-Client-Id`` header (a UUID, else 422 ``invalid``). Customers get
+403: they do not sync.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+
+from marketplace.api.deps import ActorDep, ClockDep, SessionFactoryDep, SettingsDep
+from marketplace.db import SessionFactory
+from marketplace.errors import ERROR_RESPONSES, ErrorBody, error_body
+from marketplace.sync import (
+    PULL_LIMIT_DEFAULT,
+    PULL_LIMIT_MAX,
+    PullOut,
+    PushIn,
+    PushOut,
+    SyncUnavailable,
+    prune_sync_results,
+    pull,
+    push,
+)
+from marketplace.uploads import purge_expired
+
+__all__ = ["ClientIdHeader", "UNAVAILABLE_RESPONSE", "maybe_run_maintenance", "router",
+           "unavailable"]
+
+log = logging.getLogger("marketplace.sync")
+
+router = APIRouter(tags=["sync"], responses=ERROR_RESPONSES)
+
+ClientIdHeader = Annotated[
+    uuid.UUID,
+    Header(alias="X-Client-Id", description="The install's UUID (Store.client_id)"),
+]
+
+UNAVAILABLE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "The database is unavailable (code unavailable); retry after "
+                       "Retry-After seconds. Nothing changed for the mutation it was on.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                    "description": "Seconds to wait before retrying"}},
+    }
+}
+
+MAINTENANCE_EVERY = timedelta(hours=1)
+
+
+def unavailable(exc: SyncUnavailable) -> JSONResponse:
+    """The 503 answer for a database that could not serve the request."""
+    return JSONResponse(
+        status_code=503,
+        content=error_body(
+            "unavailable",
+            "The server cannot reach its database right now. Your changes are kept on "
+            "this device and will be sent again automatically.",
+            {"retry_after_s": exc.retry_after_s},
+        ),
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+def maybe_run_maintenance(
+    request: Request, factory: SessionFactory, clock: Callable[[], datetime]
+) -> None:
+    """Prune old push results and expired uploads, at most once an hour per app.
+
+    Runs on the first sync or upload request after start-up and then opportunistically,
+    so no background thread is needed. Failures are logged, never the caller's problem.
+    """
+    now = clock()
+    last: datetime | None = getattr(request.app.state, "sync_maintenance_at", None)
+    if last is not None and now - last < MAINTENANCE_EVERY:
+        return
+    request.app.state.sync_maintenance_at = now
+    try:
+        with factory() as session, session.begin():
+            prune_sync_results(session, now)
+            purge_expired(session, now)
+    except DBAPIError:
+        log.warning("sync maintenance failed; will try again later")
+
+
+@router.post(
+    "/v1/sync/push", response_model=PushOut, summary="Push outbox mutations (exactly once)",
+    operation_id="sync_push",
+    responses={409: {"model": ErrorBody,
+                     "description": "code mid_conflict: a processed mid has another id"},
+               **UNAVAILABLE_RESPONSE},
+)
+def sync_push(
+    body: PushIn, request: Request, actor: ActorDep, factory: SessionFactoryDep,
+    settings: SettingsDep, clock: ClockDep, client_id: ClientIdHeader,
+) -> Any:
+    """Apply mutations in ``mid`` order, each in its own transaction with the install's
+    ``last_mid`` and its stored result; ``mid <= last_mid`` replays the stored result;
+    a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
+    A rejected mutation still advances ``last_mid`` (docs/SYNC.md)."""
+    maybe_run_maintenance(request, factory, clock)
+    try:
+        return push(factory, actor, str(client_id), body, settings=settings, clock=clock)
+    except SyncUnavailable as exc:
+        return unavailable(exc)
+
+
+@router.get(
+    "/v1/sync/pull", response_model=PullOut, summary="Pull changes after a cursor",
+    operation_id="sync_pull",
+    responses=UNAVAILABLE_RESPONSE,
+)
+def sync_pull(
+    request: Request, actor: ActorDep, factory: SessionFactoryDep, client_id: ClientIdHeader,
+    cursor: Annotated[str | None, Query(max_length=2000,
+                                        description="Opaque cursor of the previous page; "
+                                                    "omit for a first pull")] = None,
+    limit: Annotated[int, Query(ge=1, le=PULL_LIMIT_MAX,
+                                description="Most entities per page")] = PULL_LIMIT_DEFAULT,
+) -> Any:
+    """One page read in one database snapshot: a paged snapshot of everything I may see
+    (first pull), then the changes since, deduplicated per entity, as ``upsert`` with
+    the current data or ``delete`` when I may no longer see it; with this install's
+    ``last_mid`` read in the same snapshot."""
+    try:
+        return pull(request.app.state.engine, factory, actor, str(client_id), cursor, limit)
+    except SyncUnavailable as exc:
+        return unavailable(exc)

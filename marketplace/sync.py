@@ -1,0 +1,688 @@
+"""The sync service: push (outbox mutations, exactly once, in order) and pull (a paged,
+consistent, authorization-scoped change feed). The wire contract is docs/SYNC.md.
+
+Push (DESIGN.md section 4):
+
+* One record per (user, ``client_id``) (`orm.SyncClient`) holds ``last_mid``. Each
+  mutation runs in its OWN database transaction that also stores its result
+  (`orm.SyncResult`) and the new ``last_mid``; the client row is locked first, so two
+  concurrent pushes of the same batch queue and the second one replays.
+* The command runs through `execute_command` (the same handlers and role checks as the
+  REST endpoints) with the mutation ``id`` as its idempotency key, so an action sent
+  once by REST and once by sync with the same UUID still happens once.
+* Infrastructure trouble (the database unavailable, a lock or serialization failure
+  that does not clear on retry) raises `SyncUnavailable`: the endpoint answers the
+  WHOLE request ``503`` with ``Retry-After``. Mutations earlier in the batch stay
+  committed; the client resends the batch and they are answered by replay.
+
+Pull:
+
+* The cursor is opaque to clients: base64url of a small JSON object. ``{"v":1,"s":N}``
+  means "every change of the business up to seq N is delivered"; a snapshot cursor
+  ``{"v":1,"p":N,"k":kind,"a":after_id}`` pages a first pull through every kind in id
+  order. N (``p``) is the business's ``change_seq`` when the snapshot began, and the
+  changes phase then starts from it, so an entity written while the snapshot pages run
+  is delivered by the feed even if the page that would have held it was already read.
+* Each page is read in one transaction: REPEATABLE READ on PostgreSQL, a deferred
+  read transaction (a WAL snapshot) on SQLite. ``last_mid`` is read in it as well.
+* Changes are deduplicated per entity, resolved to the CURRENT row and filtered through
+  the same visibility rules as the REST reads (`marketplace.authz`). An entity the
+  caller cannot see (any more) is sent as ``{"op": "delete"}`` with its kind and id
+  only (no data), which is how a technician learns a job was reassigned away. Only jobs
+  get deletes: the other kinds are business-wide or belong to a job (messages, photos
+  and change orders of a job leave with the job's delete; the client drops them), so
+  a technician is never even told the ids of another technician's messages. When a
+  job is upserted on a technician's page, its messages, change orders and photos come
+  with it (it may have just been assigned to them, with a history they never got).
+* Versions: jobs, requests, estimates and visits carry a ``version`` column (the one
+  ``base_version`` is checked against); change orders, messages and photos do not, so
+  their version is the seq of their latest change in the feed.
+* Customers do not sync (403): the app is for pros; customers use the REST API.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+from sqlalchemy import ColumnElement, Engine, and_, delete, false, func, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from marketplace import orm
+from marketplace.api.schemas import PhotoOut
+from marketplace.authz import Actor, job_visibility_clause, request_visibility_clause
+from marketplace.commands.framework import Clock, execute_command
+from marketplace.config import Settings
+from marketplace.db import SessionFactory, read_only
+from marketplace.serialize import (
+    change_order_model,
+    estimate_model,
+    job_model,
+    message_model,
+    photo_model,
+    request_model,
+    visit_model,
+)
+from proapp.domain import DomainError, ErrorCode, PhotoTargetKind
+
+__all__ = [
+    "MAX_BATCH",
+    "PULL_LIMIT_DEFAULT",
+    "PULL_LIMIT_MAX",
+    "RESULT_RETENTION",
+    "SYNC_KINDS",
+    "MutationIn",
+    "MutationResultOut",
+    "PullOut",
+    "PushIn",
+    "PushOut",
+    "PushStoppedOut",
+    "SyncChangeOut",
+    "SyncUnavailable",
+    "prune_sync_results",
+    "pull",
+    "push",
+    "require_pro",
+]
+
+MAX_BATCH = 100
+"""Most mutations one push may carry."""
+PULL_LIMIT_DEFAULT = 500
+PULL_LIMIT_MAX = 1000
+RESULT_RETENTION = timedelta(days=30)
+"""Stored push results are kept at least this long (docs/SYNC.md)."""
+RETRY_AFTER_S = 2
+"""Retry-After of a 503: long enough for a restarted database, short for a blip."""
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UuidStr = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+
+
+class SyncUnavailable(Exception):
+    """The database could not serve the sync request; answer 503 with Retry-After."""
+
+    def __init__(self, retry_after_s: int = RETRY_AFTER_S) -> None:
+        super().__init__("database unavailable")
+        self.retry_after_s = retry_after_s
+
+
+# --------------------------------------------------------------------------- wire models
+
+
+class MutationIn(BaseModel):
+    """One outbox mutation (docs/SYNC.md, Push)."""
+
+    mid: int = Field(ge=1, le=2**62, description="Gap-free per install, from 1")
+    id: UuidStr = Field(description="The mutation's idempotency identity (a UUID)")
+    name: str = Field(min_length=1, max_length=100, description="Versioned command name")
+    args: dict[str, Any] = Field(description="The command's args as JSON")
+    base_version: int | None = Field(
+        default=None, ge=0, le=2**62,
+        description="Version of the edited entity the pro saw (stale_base if it moved)",
+    )
+
+
+class PushIn(BaseModel):
+    """Body of ``POST /v1/sync/push``: up to 100 mutations in strictly rising ``mid``."""
+
+    mutations: list[MutationIn] = Field(max_length=MAX_BATCH)
+    resume_from: int | None = Field(
+        default=None, ge=1, le=2**62,
+        description="First pending mid, for a server that forgot this install",
+    )
+
+    @model_validator(mode="after")
+    def _rising_mids(self) -> PushIn:
+        mids = [m.mid for m in self.mutations]
+        if any(b <= a for a, b in zip(mids, mids[1:], strict=False)):
+            raise ValueError("mutations must be in strictly rising mid order")
+        return self
+
+
+class ErrorOut(BaseModel):
+    """The one error body, as carried by a rejected mutation."""
+
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class MutationResultOut(BaseModel):
+    """The answer to one mutation: ``applied`` with the handler's result, or
+    ``rejected`` with the stable error body. A replayed ``mid`` gets its stored answer."""
+
+    mid: int
+    id: str
+    status: Literal["applied", "rejected"]
+    result: dict[str, Any] | None = None
+    error: ErrorOut | None = None
+
+
+class PushStoppedOut(BaseModel):
+    """Why the batch stopped early: ``out_of_order`` with the ``mid`` the server expects."""
+
+    code: Literal["out_of_order"]
+    expected_mid: int
+
+
+class PushOut(BaseModel):
+    """Answer of ``POST /v1/sync/push``."""
+
+    last_mid: int
+    results: list[MutationResultOut]
+    stopped: PushStoppedOut | None = None
+
+
+class SyncChangeOut(BaseModel):
+    """One entity of a pull page: its current state (``upsert``) or ``delete``."""
+
+    kind: str
+    id: str
+    op: Literal["upsert", "delete"]
+    version: int | None = None
+    data: dict[str, Any] | None = None
+
+
+class PullOut(BaseModel):
+    """Answer of ``GET /v1/sync/pull``: one consistent page."""
+
+    changes: list[SyncChangeOut]
+    cursor: str
+    has_more: bool
+    last_mid: int
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def require_pro(actor: Actor) -> None:
+    """Sync is for pros' devices; customers use the REST API (403 ``forbidden``)."""
+    if not actor.is_pro or actor.business_id is None:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "Sync is available to pro accounts only. Use the marketplace website or API.",
+            {"role": actor.role.value},
+        )
+
+
+def _infrastructure(exc: DBAPIError) -> bool:
+    # Connection loss, lock timeouts, serialization failures, deadlocks: the database
+    # could not do the work now; data errors (integrity, bad values) are something else.
+    return isinstance(exc, OperationalError) or bool(exc.connection_invalidated)
+
+
+# --------------------------------------------------------------------------- push
+
+
+@dataclass(frozen=True)
+class _Done:
+    result: dict[str, Any]
+    last_mid: int
+
+
+@dataclass(frozen=True)
+class _Stop:
+    expected_mid: int
+    last_mid: int
+
+
+def push(
+    factory: SessionFactory,
+    actor: Actor,
+    client_id: str,
+    body: PushIn,
+    *,
+    settings: Settings,
+    clock: Clock,
+) -> PushOut:
+    """Process a push batch (docs/SYNC.md). See the module docstring for the rules.
+
+    Raises:
+        DomainError: 403 for customers; 409 ``mid_conflict`` when a ``mid`` the server
+            processed carries another mutation id (nothing of that mutation changes).
+        SyncUnavailable: the database failed; earlier mutations of the batch stay done.
+    """
+    require_pro(actor)
+    try:
+        client_pk, last_mid = _open_client(factory, actor, client_id, body.resume_from, clock)
+        results: list[MutationResultOut] = []
+        stopped: PushStoppedOut | None = None
+        for mutation in body.mutations:
+            done = _process(factory, actor, client_pk, mutation, settings=settings, clock=clock)
+            last_mid = done.last_mid
+            if isinstance(done, _Stop):
+                stopped = PushStoppedOut(code="out_of_order", expected_mid=done.expected_mid)
+                break
+            results.append(MutationResultOut.model_validate(done.result))
+    except DBAPIError as exc:
+        if _infrastructure(exc) or isinstance(exc, IntegrityError):
+            raise SyncUnavailable() from exc
+        raise
+    return PushOut(last_mid=last_mid, results=results, stopped=stopped)
+
+
+def _open_client(
+    factory: SessionFactory, actor: Actor, client_id: str, resume_from: int | None,
+    clock: Clock,
+) -> tuple[int, int]:
+    """The install's record (created on its first push); returns (pk, last_mid).
+
+    ``resume_from`` moves a record that has processed nothing yet (``last_mid ==
+    base_mid``) to ``resume_from - 1``; a record with history ignores it.
+    """
+    for attempt in range(3):
+        try:
+            with factory() as session, session.begin():
+                now = clock()
+                record = session.scalars(
+                    select(orm.SyncClient)
+                    .where(orm.SyncClient.user_id == actor.user_id,
+                           orm.SyncClient.client_id == client_id)
+                    .with_for_update()
+                ).one_or_none()
+                if record is None:
+                    record = orm.SyncClient(
+                        user_id=actor.user_id, client_id=client_id, last_mid=0, base_mid=0,
+                        created_at=now, updated_at=now,
+                    )
+                    session.add(record)
+                if resume_from is not None and record.last_mid == record.base_mid:
+                    record.last_mid = record.base_mid = resume_from - 1
+                    record.updated_at = now
+                session.flush()
+                return record.id, record.last_mid
+        except IntegrityError:
+            # A concurrent first push of the same install created the record; use it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _process(
+    factory: SessionFactory, actor: Actor, client_pk: int, mutation: MutationIn, *,
+    settings: Settings, clock: Clock,
+) -> _Done | _Stop:
+    """One mutation in one transaction: replay, stop, or run and store the outcome."""
+    for attempt in range(3):
+        try:
+            with factory() as session, session.begin():
+                return _process_in(session, actor, client_pk, mutation, settings, clock)
+        except IntegrityError:
+            # A REST call with the same idempotency key raced us; the retry replays it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _process_in(
+    session: Session, actor: Actor, client_pk: int, mutation: MutationIn,
+    settings: Settings, clock: Clock,
+) -> _Done | _Stop:
+    # Lock the install's row first: concurrent pushes of one install queue here, so the
+    # check of last_mid and its update cannot interleave (exactly once).
+    record = session.scalars(
+        select(orm.SyncClient).where(orm.SyncClient.id == client_pk).with_for_update()
+    ).one()
+    if mutation.mid <= record.last_mid:
+        stored = session.get(orm.SyncResult, (client_pk, mutation.mid))
+        if stored is None:
+            # Processed before the server's record began (resume_from) or pruned after
+            # 30 days: the outcome is unknown, so it must not run again.
+            return _Done(_rejected(mutation, DomainError(
+                ErrorCode.CONFLICT,
+                "The server has no record of this change's outcome any more, so it was not "
+                "applied again. Check the job and redo the change if it is missing.",
+                {"mid": mutation.mid, "reason": "result_unknown"},
+            )), record.last_mid)
+        if stored.mutation_id != mutation.id:
+            raise DomainError(
+                ErrorCode.MID_CONFLICT,
+                "This device's change history does not match the server's. Sign out and "
+                "in again on this device, then retry.",
+                {"mid": mutation.mid, "stored_id": stored.mutation_id, "id": mutation.id},
+            )
+        return _Done(dict(stored.result), record.last_mid)
+    if mutation.mid > record.last_mid + 1:
+        return _Stop(record.last_mid + 1, record.last_mid)
+
+    outcome = execute_command(
+        session, actor, mutation.name, mutation.args, mutation.id,
+        settings=settings, clock=clock, base_version=mutation.base_version,
+    )
+    if outcome.applied:
+        result: dict[str, Any] = {
+            "mid": mutation.mid, "id": mutation.id, "status": "applied",
+            "result": outcome.body, "error": None,
+        }
+    else:
+        result = {
+            "mid": mutation.mid, "id": mutation.id, "status": "rejected", "result": None,
+            "error": {"code": str(outcome.body.get("code", "invalid")),
+                      "message": str(outcome.body.get("message", "")),
+                      "details": dict(outcome.body.get("details") or {})},
+        }
+    now = clock()
+    session.add(orm.SyncResult(
+        client_pk=client_pk, mid=mutation.mid, mutation_id=mutation.id,
+        status=result["status"], result=result, created_at=now,
+    ))
+    record.last_mid = mutation.mid
+    record.updated_at = now
+    session.flush()
+    return _Done(result, mutation.mid)
+
+
+def _rejected(mutation: MutationIn, error: DomainError) -> dict[str, Any]:
+    return {"mid": mutation.mid, "id": mutation.id, "status": "rejected", "result": None,
+            "error": error.to_dict()}
+
+
+def prune_sync_results(session: Session, now: datetime,
+                       keep: timedelta = RESULT_RETENTION) -> int:
+    """Delete stored push results older than ``keep`` (at least 30 days); the count."""
+    result = session.execute(
+        delete(orm.SyncResult).where(orm.SyncResult.created_at < now - keep)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --------------------------------------------------------------------------- pull
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one entity kind is listed, scoped, versioned and serialised for sync."""
+
+    name: str
+    model: Any  # an orm class with an ``id`` column
+    visible: Callable[[Session, Actor], ColumnElement[bool]]
+    serialize: Callable[[Session, Any], dict[str, Any]]
+    has_version: bool
+
+
+def _visible_job_ids(session: Session, actor: Actor) -> Any:
+    return select(orm.Job.id).where(job_visibility_clause(session, actor))
+
+
+def _visible_request_ids(actor: Actor) -> Any:
+    return select(orm.CustomRequest.id).where(request_visibility_clause(actor))
+
+
+def _business(column: Any, actor: Actor) -> ColumnElement[bool]:
+    if actor.business_id is None:  # pragma: no cover - require_pro guarantees one
+        return false()
+    result: ColumnElement[bool] = column == actor.business_id
+    return result
+
+
+def _message_visible(session: Session, actor: Actor) -> ColumnElement[bool]:
+    # The same rule as GET /v1/messages without a filter: threads of jobs and requests
+    # the actor may see.
+    return and_(
+        _business(orm.Message.business_id, actor),
+        or_(orm.Message.job_id.in_(_visible_job_ids(session, actor)),
+            and_(orm.Message.job_id.is_(None),
+                 orm.Message.request_id.in_(_visible_request_ids(actor)))),
+    )
+
+
+def _photo_visible(session: Session, actor: Actor) -> ColumnElement[bool]:
+    # The same rule as GET /v1/photos: a photo is visible with the thing it is on.
+    return and_(
+        _business(orm.Photo.business_id, actor),
+        or_(
+            and_(orm.Photo.target_kind == PhotoTargetKind.JOB.value,
+                 orm.Photo.target_id.in_(_visible_job_ids(session, actor))),
+            and_(orm.Photo.target_kind == PhotoTargetKind.REQUEST.value,
+                 orm.Photo.target_id.in_(_visible_request_ids(actor))),
+            and_(orm.Photo.target_kind == PhotoTargetKind.ESTIMATE.value,
+                 orm.Photo.target_id.in_(
+                     select(orm.Estimate.id).where(_business(orm.Estimate.business_id, actor))
+                 )),
+        ),
+    )
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json")
+    return data
+
+
+SYNC_KINDS: tuple[_Kind, ...] = (
+    _Kind("request", orm.CustomRequest, lambda _s, a: request_visibility_clause(a),
+          lambda s, r: _dump(request_model(s, r)), True),
+    _Kind("estimate", orm.Estimate, lambda _s, a: _business(orm.Estimate.business_id, a),
+          lambda _s, r: _dump(estimate_model(r)), True),
+    _Kind("visit", orm.Visit, lambda _s, a: _business(orm.Visit.business_id, a),
+          lambda _s, r: _dump(visit_model(r)), True),
+    _Kind("job", orm.Job, job_visibility_clause, lambda s, r: _dump(job_model(s, r)), True),
+    _Kind("change_order", orm.ChangeOrder,
+          lambda s, a: orm.ChangeOrder.job_id.in_(_visible_job_ids(s, a)),
+          lambda s, r: _dump(change_order_model(s, r)), False),
+    _Kind("message", orm.Message, _message_visible, lambda _s, r: _dump(message_model(r)),
+          False),
+    _Kind("photo", orm.Photo, _photo_visible,
+          lambda _s, r: _dump(PhotoOut.model_validate(photo_model(r))), False),
+)
+"""What a pro's device syncs, in snapshot order (requests before what hangs off them)."""
+
+_KIND_BY_NAME = {kind.name: kind for kind in SYNC_KINDS}
+
+
+def _encode(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _bad_cursor() -> DomainError:
+    return DomainError(
+        ErrorCode.INVALID,
+        "The sync cursor is not one this server issued. Clear the cursor and pull again "
+        "from the start.",
+        {"field": "cursor"},
+    )
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(state, dict) or state.get("v") != 1:
+        raise _bad_cursor()
+    ok_changes = isinstance(state.get("s"), int) and state["s"] >= 0
+    ok_snapshot = (isinstance(state.get("p"), int) and state["p"] >= 0
+                   and isinstance(state.get("k"), int) and 0 <= state["k"] <= len(SYNC_KINDS)
+                   and isinstance(state.get("a"), str))
+    if not (ok_changes or ok_snapshot):
+        raise _bad_cursor()
+    return state
+
+
+def pull(
+    engine: Engine,
+    factory: SessionFactory,
+    actor: Actor,
+    client_id: str,
+    cursor: str | None,
+    limit: int = PULL_LIMIT_DEFAULT,
+) -> PullOut:
+    """One page of the caller's feed after ``cursor`` (None: a first pull, a snapshot).
+
+    Raises:
+        DomainError: 403 for customers; 422 ``invalid`` for a cursor we did not issue.
+        SyncUnavailable: the database failed.
+    """
+    require_pro(actor)
+    state = _decode(cursor) if cursor else None
+    limit = max(1, min(limit, PULL_LIMIT_MAX))
+    bind = read_only(engine)
+    if engine.dialect.name == "postgresql":
+        # One snapshot for every statement of the page (READ COMMITTED would take a new
+        # snapshot per statement).
+        bind = bind.execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with factory(bind=bind) as session, session.begin():
+            return _pull_page(session, actor, client_id, state, limit)
+    except DBAPIError as exc:
+        if _infrastructure(exc):
+            raise SyncUnavailable() from exc
+        raise
+
+
+def _pull_page(
+    session: Session, actor: Actor, client_id: str, state: dict[str, Any] | None, limit: int
+) -> PullOut:
+    last_mid = session.scalar(
+        select(orm.SyncClient.last_mid).where(
+            orm.SyncClient.user_id == actor.user_id, orm.SyncClient.client_id == client_id
+        )
+    ) or 0
+    head = int(session.scalar(
+        select(orm.Business.change_seq).where(orm.Business.id == actor.business_id)
+    ) or 0)
+    seen = state.get("s", state.get("p", 0)) if state else 0
+    if state is None or seen > head:
+        # A first pull, or a cursor from ahead of this feed (the server's database was
+        # replaced): start over with a snapshot.
+        state = {"v": 1, "p": head, "k": 0, "a": ""}
+    if "p" in state:
+        changes, next_state, has_more = _snapshot_page(session, actor, state, head, limit)
+    else:
+        changes, next_state, has_more = _changes_page(session, actor, int(state["s"]), limit)
+    return PullOut(changes=changes, cursor=_encode(next_state), has_more=has_more,
+                   last_mid=int(last_mid))
+
+
+def _snapshot_page(
+    session: Session, actor: Actor, state: dict[str, Any], head: int, limit: int
+) -> tuple[list[SyncChangeOut], dict[str, Any], bool]:
+    snapshot_seq = int(state["p"])
+    index, after = int(state["k"]), str(state["a"])
+    out: list[SyncChangeOut] = []
+    while index < len(SYNC_KINDS) and len(out) < limit:
+        kind = SYNC_KINDS[index]
+        want = limit - len(out)
+        rows = session.scalars(
+            select(kind.model)
+            .where(kind.visible(session, actor), kind.model.id > after)
+            .order_by(kind.model.id)
+            .limit(want)
+        ).all()
+        out += _upserts(session, actor, kind, rows)
+        if len(rows) < want:
+            index, after = index + 1, ""
+        else:
+            after = rows[-1].id
+    if index >= len(SYNC_KINDS):
+        # Snapshot done: continue with what changed since it began.
+        return out, {"v": 1, "s": snapshot_seq}, head > snapshot_seq
+    return out, {"v": 1, "p": snapshot_seq, "k": index, "a": after}, True
+
+
+def _changes_page(
+    session: Session, actor: Actor, after_seq: int, limit: int
+) -> tuple[list[SyncChangeOut], dict[str, Any], bool]:
+    rows = session.execute(
+        select(orm.Change.seq, orm.Change.entity, orm.Change.entity_id)
+        .where(orm.Change.business_id == actor.business_id, orm.Change.seq > after_seq)
+        .order_by(orm.Change.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return [], {"v": 1, "s": after_seq}, False
+    # Latest change per entity; entities are emitted in the order of that change.
+    latest: dict[tuple[str, str], int] = {}
+    for seq, entity, entity_id in rows:
+        if entity in _KIND_BY_NAME:
+            latest[(entity, entity_id)] = int(seq)
+    resolved: dict[tuple[str, str], SyncChangeOut] = {}
+    for kind in SYNC_KINDS:
+        ids = [entity_id for (name, entity_id) in latest if name == kind.name]
+        if not ids:
+            continue
+        found = session.scalars(
+            select(kind.model).where(kind.model.id.in_(ids), kind.visible(session, actor))
+        ).all()
+        for change in _upserts(session, actor, kind, found):
+            resolved[(kind.name, change.id)] = change
+    out: list[SyncChangeOut] = []
+    for key, _seq in sorted(latest.items(), key=lambda item: item[1]):
+        found_change = resolved.get(key)
+        if found_change is not None:
+            out.append(found_change)
+        elif key[0] == "job":
+            # Only a job can leave a pro's sight (reassignment). Everything else a pro
+            # sees is either business-wide or hangs off a job (messages, photos, change
+            # orders), and goes with that job's delete; so an invisible non-job entity
+            # is one this device never had, and is not even named to it.
+            out.append(SyncChangeOut(kind=key[0], id=key[1], op="delete"))
+    if not actor.is_staff:
+        out += _job_dependents(session, actor, out)
+    return out, {"v": 1, "s": int(rows[-1][0])}, has_more
+
+
+def _job_dependents(session: Session, actor: Actor,
+                    out: Sequence[SyncChangeOut]) -> list[SyncChangeOut]:
+    """Messages, change orders and photos of the jobs upserted on a technician's page.
+
+    A technician's job may have just become visible (assigned to them) with a history
+    written while it was not: that history is not in the feed after the cursor, so it
+    comes with the job. (Staff see the whole business all along and never need this.)
+    """
+    job_ids = [c.id for c in out if c.kind == "job" and c.op == "upsert"]
+    if not job_ids:
+        return []
+    present = {(c.kind, c.id) for c in out}
+    extra: list[SyncChangeOut] = []
+    for name, where in (
+        ("change_order", orm.ChangeOrder.job_id.in_(job_ids)),
+        ("message", orm.Message.job_id.in_(job_ids)),
+        ("photo", and_(orm.Photo.target_kind == PhotoTargetKind.JOB.value,
+                       orm.Photo.target_id.in_(job_ids))),
+    ):
+        kind = _KIND_BY_NAME[name]
+        rows = session.scalars(
+            select(kind.model).where(where, kind.visible(session, actor)).order_by(kind.model.id)
+        ).all()
+        extra += [c for c in _upserts(session, actor, kind, rows)
+                  if (c.kind, c.id) not in present]
+    return extra
+
+
+def _upserts(session: Session, actor: Actor, kind: _Kind,
+             rows: Sequence[Any]) -> list[SyncChangeOut]:
+    if not rows:
+        return []
+    seq_versions = {} if kind.has_version else _latest_seqs(
+        session, actor, kind.name, (row.id for row in rows)
+    )
+    return [
+        SyncChangeOut(
+            kind=kind.name, id=row.id, op="upsert",
+            version=int(row.version) if kind.has_version else seq_versions.get(row.id, 0),
+            data=kind.serialize(session, row),
+        )
+        for row in rows
+    ]
+
+
+def _latest_seqs(session: Session, actor: Actor, entity: str,
+                 ids: Iterable[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(orm.Change.entity_id, func.max(orm.Change.seq))
+        .where(orm.Change.business_id == actor.business_id, orm.Change.entity == entity,
+               orm.Change.entity_id.in_(list(ids)))
+        .group_by(orm.Change.entity_id)
+    ).all()
+    return {str(entity_id): int(seq) for entity_id, seq in rows}
