@@ -500,6 +500,16 @@ class EntityCache:
             "UPDATE entities SET json = NULL, version = NULL WHERE kind = ? AND id = ?",
             deletes,
         )
+        # The server names only the entity the caller can no longer see (a job reassigned
+        # away), not its children: its messages, change orders and photos go with it,
+        # and their children too. Local changes stay visible, as above.
+        tx.executemany(
+            "WITH RECURSIVE doomed(id) AS (SELECT ?1 UNION "
+            "SELECT e.id FROM entities e JOIN doomed d ON e.parent_id = d.id) "
+            "DELETE FROM entities WHERE overlay_json IS NULL AND id != ?1 "
+            "AND id IN (SELECT id FROM doomed)",
+            [(entity_id,) for _, entity_id in deletes],
+        )
 
     def put_overlay(
         self,

@@ -57,6 +57,34 @@ def test_server_delete_keeps_a_local_change_visible(store: Store) -> None:
     assert kept.version is None
 
 
+def test_server_delete_takes_the_children_along(store: Store) -> None:
+    def child(kind: str, ident: str, parent: str) -> ServerEntity:
+        return ServerEntity(kind, ident, 1, 3, "{}", list_key=ident, parent_id=parent)
+
+    with store.transaction() as tx:
+        store.cache.put_server(tx, [job(1), job(2)])
+        store.cache.put_server(
+            tx,
+            [
+                child("message", "m1", "job-00001"),
+                child("change_order", "co1", "job-00001"),
+                child("photo", "p1", "co1"),
+                child("message", "m2", "job-00002"),
+                child("message", "m3", "job-00001"),
+            ],
+        )
+        store.cache.put_overlay(tx, "message", "m3", {"body": "queued"}, 4)
+        store.cache.put_server(tx, [ServerEntity("job", "job-00001", None, 5, None)])
+    assert [store.cache.get(k, i) for k, i in (("message", "m1"), ("change_order", "co1"))] == [
+        None,
+        None,
+    ]
+    assert store.cache.get("photo", "p1") is None
+    assert store.cache.get("message", "m2") is not None  # another job's child stays
+    kept = store.cache.get("message", "m3")  # a queued local change is never dropped
+    assert kept is not None and kept.data() == {"body": "queued"}
+
+
 def test_ten_thousand_jobs_page_by_index_with_little_memory(store: Store) -> None:
     with store.transaction() as tx:
         store.cache.put_server(tx, (job(i) for i in range(10_000)))
