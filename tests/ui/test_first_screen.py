@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from proapp.api.models import ApiJobPage, job_to_domain
 from proapp.domain.models import Job
@@ -151,11 +152,34 @@ def open_app(page: Page, url: str) -> None:
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:
-    """Type like a person: focus the field, clear it, press the keys."""
-    page.locator(by_id(page, identifier)).locator("input").click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.type(text)
+    """Type like a person: focus the field, clear it, press the keys.
+
+    On a loaded machine Flutter can drop a keystroke that arrives while it is still
+    wiring up the focused field's editing state, so the value is read back (the field
+    is focused, so its DOM value is current) and typed again if it came out wrong.
+    """
+    field = page.locator(by_id(page, identifier)).locator("input")
+    value = ""
+    for _ in range(3):
+        field.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.type(text)
+        page.wait_for_timeout(100)
+        value = field.input_value()
+        if value == text:
+            return
+    raise AssertionError(f"{identifier} holds {value!r} after typing {text!r} three times")
+
+
+def wait_for_jobs(page: Page) -> None:
+    """The jobs screen; on a timeout, say what the sign-in screen showed instead."""
+    try:
+        page.locator(by_id(page, "jobs-list")).wait_for()
+    except PlaywrightTimeoutError:
+        error = page.locator(by_id(page, "signin-error"))
+        shown = error.inner_text() if error.count() else "(no sign-in error shown)"
+        raise AssertionError(f"the jobs screen did not appear; sign-in said: {shown}") from None
 
 
 def field_value(page: Page, identifier: str) -> str:
@@ -225,7 +249,7 @@ def test_technician_signs_in_and_sees_her_jobs_from_the_server(
     type_into(page, "signin-email", TESS.email)
     type_into(page, "signin-password", TESS.password)
     page.locator(by_id(page, "signin-submit")).click()
-    page.locator(by_id(page, "jobs-list")).wait_for()
+    wait_for_jobs(page)
 
     order, labels = all_row_ids(page)
     # Same jobs as the API returns for her, in the order the jobs screen promises.
@@ -268,7 +292,7 @@ def test_wrong_password_shows_the_error_and_keeps_the_email(
     # The kept email really is in the form: the right password alone now signs in.
     type_into(page, "signin-password", TESS.password)
     page.locator(by_id(page, "signin-submit")).click()
-    page.locator(by_id(page, "jobs-list")).wait_for()
+    wait_for_jobs(page)
 
 
 def test_demo_mode_runs_its_own_server_offers_demo_accounts_and_stops_it(
@@ -281,7 +305,7 @@ def test_demo_mode_runs_its_own_server_offers_demo_accounts_and_stops_it(
         open_app(page, app.url)
         page.locator(by_id(page, "signin-demo-tess")).click()  # fills email and password
         page.locator(by_id(page, "signin-submit")).click()
-        page.locator(by_id(page, "jobs-list")).wait_for()
+        wait_for_jobs(page)
         assert visible_row_ids(page), "Tess has demo jobs"
     finally:
         app.stop()
