@@ -67,6 +67,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _missing(f"PostgreSQL tests need {POSTGRES_ENV}")
     if item.get_closest_marker("ui") and find_chromium() is None:
         _missing(f"UI tests need Chromium (apt-get install chromium, or set {CHROMIUM_ENV})")
+    if item.get_closest_marker("secret_service") and not os.environ.get(
+        "DBUS_SESSION_BUS_ADDRESS"
+    ):
+        _missing(
+            "Secret Service tests need a D-Bus session with an unlocked gnome-keyring "
+            "(see .ci/run: dbus-run-session and gnome-keyring-daemon --unlock)"
+        )
 
 
 # --- isolation (autouse) -------------------------------------------------------------
