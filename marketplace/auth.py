@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace import orm
@@ -194,13 +194,57 @@ def _revoke_family(session: Session, family_id: str, now: datetime) -> None:
     )
 
 
+def _successors(row: orm.RefreshToken) -> Select[orm.RefreshToken]:
+    """The refresh tokens issued in ``row``'s family when (or after) it was rotated."""
+    assert row.used_at is not None
+    return select(orm.RefreshToken).where(
+        orm.RefreshToken.family_id == row.family_id,
+        orm.RefreshToken.id != row.id,
+        orm.RefreshToken.created_at >= row.used_at,
+    )
+
+
+def _lost_rotation_answer(
+    session: Session, row: orm.RefreshToken, now: datetime, settings: Settings
+) -> bool:
+    """Is this second use of a rotated token the same device retrying a lost answer?
+
+    Only within ``refresh_reuse_grace`` of the rotation, and only while no successor
+    has been used or revoked: a thief and the pro cannot both keep a live session.
+    """
+    session.refresh(row)  # the claim's UPDATE ran without synchronizing the session
+    if row.used_at is None or now - row.used_at > settings.refresh_reuse_grace:
+        return False
+    successors = session.scalars(_successors(row)).all()
+    return bool(successors) and all(
+        s.used_at is None and s.revoked_at is None for s in successors
+    )
+
+
+def _revoke_successors(session: Session, row: orm.RefreshToken, now: datetime) -> None:
+    """Revoke what the lost rotation issued: its refresh token and access token."""
+    for successor in session.scalars(_successors(row)).all():
+        successor.revoked_at = now
+    session.execute(
+        update(orm.AccessToken)
+        .where(
+            orm.AccessToken.family_id == row.family_id,
+            orm.AccessToken.created_at >= row.used_at,
+            orm.AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
 def refresh(
     session: Session, refresh_token: str, now: datetime, settings: Settings
 ) -> IssuedTokens:
     """Rotate a refresh token: the old one dies, a new pair is issued in its family.
 
-    A token that was already rotated revokes the whole family (theft detection). The
-    caller commits in every case (the revocation must stick even though this raises).
+    A token that was already rotated revokes the whole family (theft detection), except
+    when the device is evidently retrying a rotation whose answer it never received
+    (see `_lost_rotation_answer`): then the unused successor is replaced. The caller
+    commits in every case (the revocation must stick even though this raises).
 
     Raises:
         DomainError: ``unauthorized``.
@@ -219,7 +263,11 @@ def refresh(
         .execution_options(synchronize_session=False)
     )
     claimed = cast(CursorResult[Any], result).rowcount
-    if claimed != 1:
+    if claimed != 1 and _lost_rotation_answer(session, row, now, settings):
+        # The device never got the successor (a cut connection, an app killed before it
+        # saved the new token): replace the unused successor instead of signing out.
+        _revoke_successors(session, row, now)
+    elif claimed != 1:
         _revoke_family(session, row.family_id, now)
         raise DomainError(
             ErrorCode.UNAUTHORIZED,

@@ -38,6 +38,10 @@ class Settings:
         database_url: SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
         access_token_ttl: lifetime of an access token (short: it is a bearer secret).
         refresh_token_ttl: lifetime of a refresh token; each refresh rotates it.
+        refresh_reuse_grace: how long a just-rotated refresh token may be presented
+            again while its successor is still unused (the answer to the rotation was
+            lost on the way to the device); later, or once the successor was used,
+            a second use revokes the whole session as theft.
         blob_max_bytes: largest accepted upload (photos and signature PNGs).
         login_max_failures_per_email: failed logins per email inside the window
             before further attempts answer 429 ``rate_limited``.
@@ -52,6 +56,7 @@ class Settings:
     database_url: str = field(default_factory=default_database_url)
     access_token_ttl: timedelta = timedelta(minutes=15)
     refresh_token_ttl: timedelta = timedelta(days=30)
+    refresh_reuse_grace: timedelta = timedelta(minutes=5)
     blob_max_bytes: int = 10 * 1024 * 1024
     login_max_failures_per_email: int = 5
     login_max_failures_per_ip: int = 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from httpx import Response
 from sqlalchemy import select
 
 from marketplace import orm
@@ -58,21 +59,53 @@ def test_refresh_rotates_and_old_refresh_token_dies(world: World) -> None:
     assert me.status_code == 200
 
 
+def _refresh(world: World, token: object) -> Response:
+    return world.client.post("/v1/auth/refresh", json={"refresh_token": token})
+
+
+def _me(world: World, access: object) -> int:
+    return world.client.get("/v1/me", headers={"Authorization": f"Bearer {access}"}).status_code
+
+
 def test_reusing_a_rotated_refresh_token_revokes_the_family(world: World) -> None:
     _, email = world.user("owner", world.business())
     _, first = _login(world, email)
-    second = world.client.post(
-        "/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
-    ).json()
+    second = _refresh(world, first["refresh_token"]).json()
+    third = _refresh(world, second["refresh_token"]).json()  # the holder moved on
     # An attacker replays the first (already rotated) token.
-    reuse = world.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    reuse = _refresh(world, first["refresh_token"])
     assert reuse.status_code == 401
     assert reuse.json()["details"] == {"reason": "refresh_token_reused"}
     # The legitimate holder's newer tokens are dead too.
-    again = world.client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
-    assert again.status_code == 401
-    me = world.client.get("/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"})
-    assert me.status_code == 401
+    assert _refresh(world, third["refresh_token"]).status_code == 401
+    assert _me(world, third["access_token"]) == 401
+
+
+def test_a_lost_rotation_answer_may_be_retried_within_the_grace(world: World) -> None:
+    _, email = world.user("technician", world.business())
+    _, first = _login(world, email)
+    lost = _refresh(world, first["refresh_token"]).json()  # this answer never arrives
+    world.clock.advance(minutes=4)
+    retried = _refresh(world, first["refresh_token"])
+    assert retried.status_code == 200
+    fresh = retried.json()
+    assert fresh["refresh_token"] not in {first["refresh_token"], lost["refresh_token"]}
+    assert _me(world, fresh["access_token"]) == 200
+    # What the lost answer carried is dead: one live session per sign-in.
+    assert _me(world, lost["access_token"]) == 401
+    assert _refresh(world, lost["refresh_token"]).status_code == 401
+    assert _refresh(world, fresh["refresh_token"]).status_code == 200
+
+
+def test_a_rotated_token_after_the_grace_is_theft(world: World) -> None:
+    _, email = world.user("technician", world.business())
+    _, first = _login(world, email)
+    second = _refresh(world, first["refresh_token"]).json()
+    world.clock.advance(minutes=5, seconds=1)
+    reuse = _refresh(world, first["refresh_token"])
+    assert reuse.status_code == 401
+    assert reuse.json()["details"] == {"reason": "refresh_token_reused"}
+    assert _refresh(world, second["refresh_token"]).status_code == 401
 
 
 def test_logout_ends_the_session(world: World) -> None:
