@@ -83,8 +83,8 @@ def make_client_factory(
 
 def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
     """The Flet entry point for ``config``: one `AppState` and `RootView` per page."""
-    secrets: SecretStore = config.secret_store or KeyringSecretStore()
-    client_factory = make_client_factory(secrets)
+    desktop_secrets: SecretStore = config.secret_store or KeyringSecretStore()
+    desktop_client_factory = make_client_factory(desktop_secrets)
     demo_accounts = tuple(config.demo_accounts) if config.embedded_demo else ()
     theme_mode = _THEME_MODES.get(config.theme_mode, ft.ThemeMode.SYSTEM)
 
@@ -93,6 +93,10 @@ def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
         page.padding = 0
         page.spacing = 0
         apply_theme(page, theme_mode)
+        secrets, client_factory = desktop_secrets, desktop_client_factory
+        if config.secret_store is None and _runs_on_phone(page):
+            secrets = _phone_secret_store()
+            client_factory = make_client_factory(secrets)
         state = AppState(
             server_url=config.server_url,
             server_editable=config.server_editable,
@@ -113,3 +117,18 @@ def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
         await state.start()
 
     return main
+
+
+def _runs_on_phone(page: ft.Page) -> bool:
+    """A built Android or iOS app (not a phone's browser showing the web app, whose
+    Python runs on the server, where the server's keyring applies)."""
+    return not page.web and page.platform in (ft.PagePlatform.ANDROID, ft.PagePlatform.IOS)
+
+
+def _phone_secret_store() -> SecretStore:
+    # Imported here: flet_secure_storage is the `mobile` extra, absent from web installs.
+    from flet_secure_storage import SecureStorage  # type: ignore[import-untyped]
+
+    from proapp.flet_secrets import FletSecureStorageSecretStore
+
+    return FletSecureStorageSecretStore(SecureStorage())
