@@ -51,12 +51,13 @@ def test_camera_photo_comes_out_upright_small_and_without_metadata() -> None:
     with Image.open(io.BytesIO(photo.data)) as result:
         assert result.format == "JPEG"
         # Orientation 6 = rotate 90 degrees clockwise to view: landscape becomes portrait.
-        assert result.size == (1536, 2048) == (photo.width, photo.height)
+        # 4000 px decodes at half size (2000 px, within DRAFT_TOLERANCE of the 2048 limit).
+        assert result.size == (1500, 2000) == (photo.width, photo.height)
         # The stored top-left (red) is now top-right.
         rgb = result.convert("RGB")
-        assert _close(rgb.getpixel((1536 - 100, 100)), RED)
+        assert _close(rgb.getpixel((1500 - 100, 100)), RED)
         assert _close(rgb.getpixel((100, 100)), BLUE)
-        assert _close(rgb.getpixel((1536 - 100, 2048 - 100)), BLUE)
+        assert _close(rgb.getpixel((1500 - 100, 2000 - 100)), BLUE)
         assert len(result.getexif()) == 0
         assert not {"exif", "xmp", "comment"} & set(result.info)
         assert result.info.get("progressive") or result.info.get("progression")
@@ -117,3 +118,11 @@ def test_empty_signature_is_refused() -> None:
         with pytest.raises(DomainError) as refused:
             render_signature(strokes)
         assert refused.value.code == "invalid"
+
+
+def test_photo_that_cannot_decode_at_half_size_is_resized_to_the_limit() -> None:
+    # Half of 3000 px (1500) is far under the limit, so it decodes fully and resizes.
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 1000), BLUE).save(out, "JPEG")
+    photo = prepare_photo(out.getvalue())
+    assert (photo.width, photo.height) == (2048, 683)
