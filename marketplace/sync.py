@@ -3,17 +3,27 @@ consistent, authorization-scoped change feed). The wire contract is docs/SYNC.md
 
 Push (DESIGN.md section 4):
 
-* One record per (user, ``client_id``) (`orm.SyncClient`) holds ``last_mid``. Each
-  mutation runs in its OWN database transaction that also stores its result
-  (`orm.SyncResult`) and the new ``last_mid``; the client row is locked first, so two
-  concurrent pushes of the same batch queue and the second one replays.
+* One record per (user, ``client_id``) (`orm.SyncClient`) holds ``last_mid``. The
+  whole batch runs in ONE database transaction, committed once at its end, that also
+  stores every processed mutation's result (`orm.SyncResult`) and the new
+  ``last_mid``: effects, results and ``last_mid`` become durable together or not at
+  all (a crash before the commit means none of the batch happened; the client resends
+  it). The client row is locked first, for the whole batch, so two concurrent pushes of
+  the same batch queue and the second one replays. A refused command rolls back only
+  its own handler's writes (`execute_command`'s savepoint) and still advances
+  ``last_mid``. Change-feed numbering locks the business row (`marketplace.changes`)
+  until the commit, so on PostgreSQL other writers of that business wait for the rest
+  of the batch (at most `MAX_BATCH` mutations).
+* A REST call racing the batch with one of its idempotency keys makes the INSERT of
+  the idempotency record fail on the unique key: the batch rolls back and is retried
+  (up to 3 times), and the retry replays that call's stored outcome.
 * The command runs through `execute_command` (the same handlers and role checks as the
   REST endpoints) with the mutation ``id`` as its idempotency key, so an action sent
   once by REST and once by sync with the same UUID still happens once.
 * Infrastructure trouble (the database unavailable, a lock or serialization failure
   that does not clear on retry) raises `SyncUnavailable`: the endpoint answers the
-  WHOLE request ``503`` with ``Retry-After``. Mutations earlier in the batch stay
-  committed; the client resends the batch and they are answered by replay.
+  WHOLE request ``503`` with ``Retry-After``, and the whole batch is rolled back; the
+  client resends it.
 
 Pull:
 
@@ -51,7 +61,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
-from sqlalchemy import ColumnElement, Engine, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, delete, false, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -246,25 +256,66 @@ def push(
 
     Raises:
         DomainError: 403 for customers; 409 ``mid_conflict`` when a ``mid`` the server
-            processed carries another mutation id (nothing of that mutation changes).
-        SyncUnavailable: the database failed; earlier mutations of the batch stay done.
+            processed carries another mutation id (nothing of the batch changes).
+        SyncUnavailable: the database failed; nothing of the batch changed.
     """
     require_pro(actor)
     try:
         client_pk, last_mid = _open_client(factory, actor, client_id, body.resume_from, clock)
-        results: list[MutationResultOut] = []
-        stopped: PushStoppedOut | None = None
-        for mutation in body.mutations:
-            done = _process(factory, actor, client_pk, mutation, settings=settings, clock=clock)
-            last_mid = done.last_mid
-            if isinstance(done, _Stop):
-                stopped = PushStoppedOut(code="out_of_order", expected_mid=done.expected_mid)
-                break
-            results.append(MutationResultOut.model_validate(done.result))
+        if not body.mutations:
+            return PushOut(last_mid=last_mid, results=[], stopped=None)
+        for attempt in range(3):
+            try:
+                return _push_batch(factory, actor, client_pk, body, settings, clock)
+            except IntegrityError:
+                # A REST call with one of the batch's idempotency keys raced us and
+                # committed first: the whole batch rolled back, and the retry replays
+                # that call's stored outcome.
+                if attempt == 2:
+                    raise
     except DBAPIError as exc:
         if _infrastructure(exc) or isinstance(exc, IntegrityError):
             raise SyncUnavailable() from exc
         raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _push_batch(
+    factory: SessionFactory, actor: Actor, client_pk: int, body: PushIn,
+    settings: Settings, clock: Clock,
+) -> PushOut:
+    """The batch in ONE transaction, committed once: every effect, its stored result and
+    the new ``last_mid`` become durable together, or (a crash, a 503) none of them."""
+    with factory() as session, session.begin():
+        # Lock the install's row first, once for the batch: concurrent pushes of one
+        # install queue here, so the check of last_mid and its update cannot interleave
+        # (exactly once); the second of two identical pushes replays the first.
+        record = session.scalars(
+            select(orm.SyncClient).where(orm.SyncClient.id == client_pk).with_for_update()
+        ).one()
+        last_mid = record.last_mid
+        results: list[MutationResultOut] = []
+        stored: list[dict[str, Any]] = []
+        stopped: PushStoppedOut | None = None
+        for mutation in body.mutations:
+            done = _process(session, actor, client_pk, last_mid, mutation,
+                            settings=settings, clock=clock)
+            if isinstance(done, _Stop):
+                stopped = PushStoppedOut(code="out_of_order", expected_mid=done.expected_mid)
+                break
+            if done.last_mid != last_mid:
+                # Processed now (not a replay): its result is stored with the batch.
+                last_mid = done.last_mid
+                stored.append({
+                    "client_pk": client_pk, "mid": mutation.mid, "mutation_id": mutation.id,
+                    "status": done.result["status"], "result": done.result,
+                    "created_at": clock(),
+                })
+            results.append(MutationResultOut.model_validate(done.result))
+        if stored:
+            session.execute(insert(orm.SyncResult), stored)
+            record.last_mid = last_mid
+            record.updated_at = clock()
     return PushOut(last_mid=last_mid, results=results, stopped=stopped)
 
 
@@ -306,31 +357,16 @@ def _open_client(
 
 
 def _process(
-    factory: SessionFactory, actor: Actor, client_pk: int, mutation: MutationIn, *,
+    session: Session, actor: Actor, client_pk: int, last_mid: int, mutation: MutationIn, *,
     settings: Settings, clock: Clock,
 ) -> _Done | _Stop:
-    """One mutation in one transaction: replay, stop, or run and store the outcome."""
-    for attempt in range(3):
-        try:
-            with factory() as session, session.begin():
-                return _process_in(session, actor, client_pk, mutation, settings, clock)
-        except IntegrityError:
-            # A REST call with the same idempotency key raced us; the retry replays it.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    """One mutation inside the batch's transaction: replay, stop, or run the command.
 
-
-def _process_in(
-    session: Session, actor: Actor, client_pk: int, mutation: MutationIn,
-    settings: Settings, clock: Clock,
-) -> _Done | _Stop:
-    # Lock the install's row first: concurrent pushes of one install queue here, so the
-    # check of last_mid and its update cannot interleave (exactly once).
-    record = session.scalars(
-        select(orm.SyncClient).where(orm.SyncClient.id == client_pk).with_for_update()
-    ).one()
-    if mutation.mid <= record.last_mid:
+    The caller stores the result and advances ``last_mid`` in the same transaction. No
+    savepoint of its own: `execute_command` runs the handler in one, so a refusal keeps
+    the rest of the batch, and anything else aborts (rolls back) the whole batch.
+    """
+    if mutation.mid <= last_mid:
         stored = session.get(orm.SyncResult, (client_pk, mutation.mid))
         if stored is None:
             # Processed before the server's record began (resume_from) or pruned after
@@ -340,7 +376,7 @@ def _process_in(
                 "The server has no record of this change's outcome any more, so it was not "
                 "applied again. Check the job and redo the change if it is missing.",
                 {"mid": mutation.mid, "reason": "result_unknown"},
-            )), record.last_mid)
+            )), last_mid)
         if stored.mutation_id != mutation.id:
             raise DomainError(
                 ErrorCode.MID_CONFLICT,
@@ -348,9 +384,9 @@ def _process_in(
                 "in again on this device, then retry.",
                 {"mid": mutation.mid, "stored_id": stored.mutation_id, "id": mutation.id},
             )
-        return _Done(dict(stored.result), record.last_mid)
-    if mutation.mid > record.last_mid + 1:
-        return _Stop(record.last_mid + 1, record.last_mid)
+        return _Done(dict(stored.result), last_mid)
+    if mutation.mid > last_mid + 1:
+        return _Stop(last_mid + 1, last_mid)
 
     outcome = execute_command(
         session, actor, mutation.name, mutation.args, mutation.id,
@@ -368,14 +404,6 @@ def _process_in(
                       "message": str(outcome.body.get("message", "")),
                       "details": dict(outcome.body.get("details") or {})},
         }
-    now = clock()
-    session.add(orm.SyncResult(
-        client_pk=client_pk, mid=mutation.mid, mutation_id=mutation.id,
-        status=result["status"], result=result, created_at=now,
-    ))
-    record.last_mid = mutation.mid
-    record.updated_at = now
-    session.flush()
     return _Done(result, mutation.mid)
 
 

@@ -104,8 +104,9 @@ def sync_push(
     body: PushIn, request: Request, actor: ActorDep, factory: SessionFactoryDep,
     settings: SettingsDep, clock: ClockDep, client_id: ClientIdHeader,
 ) -> Any:
-    """Apply mutations in ``mid`` order, each in its own transaction with the install's
-    ``last_mid`` and its stored result; ``mid <= last_mid`` replays the stored result;
+    """Apply mutations in ``mid`` order, the batch in one transaction committed once
+    with the install's ``last_mid`` and the stored results; ``mid <= last_mid`` replays
+    the stored result;
     a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
     A rejected mutation still advances ``last_mid`` (docs/SYNC.md)."""
     maybe_run_maintenance(request, factory, clock)

@@ -209,7 +209,7 @@ def test_malformed_pushes_are_invalid(crew: Crew) -> None:
     assert body["last_mid"] == 100
 
 
-def test_database_trouble_answers_503_and_changes_nothing_for_that_mutation(
+def test_database_trouble_answers_503_and_changes_nothing_of_the_batch(
     crew: Crew, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job = crew.job(crew.tess)
@@ -229,12 +229,14 @@ def test_database_trouble_answers_503_and_changes_nothing_for_that_mutation(
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable"
     assert int(response.headers["Retry-After"]) >= 1
-    # The mutation before it is committed; the failing one and those after it are not.
-    assert _last_mid(crew.world, device) == 1
-    assert crew.world.count(orm.Message, job_id=job) == 1
-    assert crew.world.count(orm.IdempotencyRecord) == 1
+    # The batch commits once: the mutation before the failing one is rolled back with
+    # it (its effect, its stored result and last_mid alike), and nothing after it ran.
+    assert _last_mid(crew.world, device) == 0
+    assert crew.world.count(orm.Message, job_id=job) == 0
+    assert crew.world.count(orm.IdempotencyRecord) == 0
+    assert crew.world.count(orm.SyncResult) == 0
     monkeypatch.undo()
-    # The client resends the batch: the first replays, the rest runs now.
+    # The client resends the batch: all of it runs now, each mutation once.
     body = device.push(batch).json()
     assert body["last_mid"] == 3
     assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied"]
