@@ -72,12 +72,12 @@ from marketplace.commands.framework import Clock, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
-    change_order_model,
+    change_order_models,
     estimate_model,
-    job_model,
+    job_models,
     message_model,
     photo_model,
-    request_model,
+    request_models,
     visit_model,
 )
 from proapp.domain import DomainError, ErrorCode, PhotoTargetKind
@@ -431,7 +431,8 @@ class _Kind:
     name: str
     model: Any  # an orm class with an ``id`` column
     visible: Callable[[Session, Actor], ColumnElement[bool]]
-    serialize: Callable[[Session, Any], dict[str, Any]]
+    serialize: Callable[[Session, Sequence[Any]], list[dict[str, Any]]]
+    """Rows of a page to their JSON, relations loaded for the whole page at once."""
     has_version: bool
 
 
@@ -483,21 +484,31 @@ def _dump(model: BaseModel) -> dict[str, Any]:
     return data
 
 
+def _each(serialize: Callable[[Any], BaseModel]
+          ) -> Callable[[Session, Sequence[Any]], list[dict[str, Any]]]:
+    """A batch serializer for a kind whose rows need nothing else from the database."""
+    return lambda _s, rows: [_dump(serialize(row)) for row in rows]
+
+
+def _batch(serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel]]
+           ) -> Callable[[Session, Sequence[Any]], list[dict[str, Any]]]:
+    return lambda s, rows: [_dump(model) for model in serialize(s, rows)]
+
+
 SYNC_KINDS: tuple[_Kind, ...] = (
     _Kind("request", orm.CustomRequest, lambda _s, a: request_visibility_clause(a),
-          lambda s, r: _dump(request_model(s, r)), True),
+          _batch(request_models), True),
     _Kind("estimate", orm.Estimate, lambda _s, a: _business(orm.Estimate.business_id, a),
-          lambda _s, r: _dump(estimate_model(r)), True),
+          _each(estimate_model), True),
     _Kind("visit", orm.Visit, lambda _s, a: _business(orm.Visit.business_id, a),
-          lambda _s, r: _dump(visit_model(r)), True),
-    _Kind("job", orm.Job, job_visibility_clause, lambda s, r: _dump(job_model(s, r)), True),
+          _each(visit_model), True),
+    _Kind("job", orm.Job, job_visibility_clause, _batch(job_models), True),
     _Kind("change_order", orm.ChangeOrder,
           lambda s, a: orm.ChangeOrder.job_id.in_(_visible_job_ids(s, a)),
-          lambda s, r: _dump(change_order_model(s, r)), False),
-    _Kind("message", orm.Message, _message_visible, lambda _s, r: _dump(message_model(r)),
-          False),
+          _batch(change_order_models), False),
+    _Kind("message", orm.Message, _message_visible, _each(message_model), False),
     _Kind("photo", orm.Photo, _photo_visible,
-          lambda _s, r: _dump(PhotoOut.model_validate(photo_model(r))), False),
+          _each(lambda r: PhotoOut.model_validate(photo_model(r))), False),
 )
 """What a pro's device syncs, in snapshot order (requests before what hangs off them)."""
 
@@ -699,9 +710,9 @@ def _upserts(session: Session, actor: Actor, kind: _Kind,
         SyncChangeOut(
             kind=kind.name, id=row.id, op="upsert",
             version=int(row.version) if kind.has_version else seq_versions.get(row.id, 0),
-            data=kind.serialize(session, row),
+            data=data,
         )
-        for row in rows
+        for row, data in zip(rows, kind.serialize(session, rows), strict=True)
     ]
 
 

@@ -30,6 +30,7 @@ from marketplace.serialize import (
     change_order_model,
     estimate_model,
     job_model,
+    job_models,
     message_model,
     photo_model,
     request_model,
@@ -82,7 +83,7 @@ def list_jobs(
         session, stmt, list_name="jobs", sort_column=orm.Job.ordered_at, id_column=orm.Job.id,
         limit=_limit(limit, settings), page_token=page_token,
     )
-    return Page[Job](items=[job_model(session, row) for row in rows], next_page_token=token)
+    return Page[Job](items=job_models(session, rows), next_page_token=token)
 
 
 @router.get("/v1/jobs/{job_id}", response_model=Job, tags=["jobs"], summary="One job")

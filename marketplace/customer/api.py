@@ -37,6 +37,7 @@ from marketplace.serialize import (
     business_model,
     estimate_model,
     job_model,
+    job_models,
     ledger_entry_model,
     message_model,
     request_model,
@@ -367,7 +368,7 @@ def list_jobs(
         session, stmt, list_name="customer-jobs", sort_column=orm.Job.ordered_at,
         id_column=orm.Job.id, limit=_limit(limit, settings), page_token=page_token,
     )
-    return Page[Job](items=[job_model(session, r) for r in rows], next_page_token=token)
+    return Page[Job](items=job_models(session, rows), next_page_token=token)
 
 
 @router.get("/jobs/{job_id}", response_model=Job, summary="One job")

@@ -101,7 +101,15 @@ MAX_ASSIGNED_TECHNICIANS = 5
 # --------------------------------------------------------------------------- field types
 
 
+_CANONICAL_UUID_RE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
 def _normalise_uuid(value: str) -> str:
+    # Already canonical (what we store and send): str(uuid.UUID(value)) == value.
+    if _CANONICAL_UUID_RE.fullmatch(value):
+        return value
     # uuid.UUID also accepts braces, "urn:uuid:" and no hyphens; we store one form only.
     if len(value) > 45:
         raise ValueError("is not a UUID (too long)")

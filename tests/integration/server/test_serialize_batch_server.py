@@ -1,0 +1,159 @@
+"""Batch serialization (`job_models`, one query per relation per page) gives, job by job,
+byte for byte the JSON the row-by-row serializer gave (three queries per job)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketplace import orm
+from marketplace.serialize import (
+    active_appointment,
+    assigned_technician_ids,
+    job_model,
+    job_models,
+    request_model,
+    request_models,
+)
+from proapp.domain import Appointment, Job, PreferredWindow, TimeWindow
+from tests.integration.server.world import World, new_id
+
+
+def _reference_job(session: Session, row: orm.Job) -> Job:
+    """The row-by-row serializer as it was before batching (the oracle)."""
+    windows = session.scalars(
+        select(orm.PreferredWindow)
+        .where(orm.PreferredWindow.job_id == row.id)
+        .order_by(orm.PreferredWindow.position)
+    ).all()
+    technician_ids = assigned_technician_ids(session, row.id)
+    appointment_row = active_appointment(session, row.id)
+    appointment = None
+    if appointment_row is not None:
+        appointment = Appointment.model_validate(dict(
+            id=appointment_row.id, job_id=row.id,
+            window=TimeWindow.model_validate(
+                dict(start=appointment_row.start_at, end=appointment_row.end_at)),
+            status=appointment_row.status, assigned_technician_ids=technician_ids,
+            reschedule_reason=appointment_row.reschedule_reason,
+        ))
+    return Job.model_validate(dict(
+        id=row.id, business_id=row.business_id, customer_id=row.customer_id,
+        origin=row.origin, service_id=row.service_id, estimate_id=row.estimate_id,
+        title=row.title, scope=row.scope, whats_included=list(row.whats_included),
+        line_items=list(row.line_items), location_type=row.location_type,
+        address=row.address, time_zone=row.time_zone, customer_name=row.customer_name,
+        customer_phone=row.customer_phone, status=row.status, ordered_at=row.ordered_at,
+        preferred_windows=[
+            PreferredWindow.model_validate(dict(
+                id=w.id, window=TimeWindow.model_validate(dict(start=w.start_at, end=w.end_at))
+            ))
+            for w in windows
+        ],
+        appointment=appointment, assigned_technician_ids=technician_ids,
+        price_cents=row.price_cents,
+        window_confirmation_due_at=row.window_confirmation_due_at, version=row.version,
+    ))
+
+
+def _json(model: Any) -> str:
+    return json.dumps(model.model_dump(mode="json"), separators=(",", ":"))
+
+
+def test_batch_job_serialization_matches_row_by_row(world: World) -> None:
+    biz = world.business()
+    customer, _ = world.user("customer", None)
+    tech_a, _ = world.user("technician", biz)
+    tech_b, _ = world.user("technician", biz)
+    jobs = [
+        world.job(biz, customer),  # windows, no appointment, no technicians
+        world.job(biz, customer, windows=0),  # nothing at all
+        world.job(biz, customer, status="SCHEDULED", technicians=[tech_b, tech_a]),
+        world.job(biz, customer, status="SCHEDULED", windows=0, technicians=[tech_a]),
+        world.job(biz, customer, technicians=[tech_a], appointment=False, windows=1),
+        world.job(biz, customer, status="SCHEDULED"),  # appointment, no technicians
+    ]
+    rescheduled = world.job(biz, customer, status="SCHEDULED", technicians=[tech_a])
+    jobs.append(rescheduled)
+    # A rescheduled job: a cancelled appointment and a newer active one; and a job whose
+    # only appointment is cancelled.
+    cancelled_only = world.job(biz, customer, appointment=False)
+    jobs.append(cancelled_only)
+    with world.session_factory() as s, s.begin():
+        old = s.scalars(select(orm.Appointment)
+                        .where(orm.Appointment.job_id == rescheduled)).one()
+        old.status = "CANCELLED"
+        start = old.start_at + timedelta(days=3)
+        s.add(orm.Appointment(
+            id=new_id(), job_id=rescheduled, start_at=start, end_at=start + timedelta(hours=2),
+            status="ACTIVE", reschedule_reason=None, previous_appointment_id=old.id,
+            created_at=old.created_at + timedelta(minutes=5),
+        ))
+        s.add(orm.Appointment(
+            id=new_id(), job_id=cancelled_only, start_at=start,
+            end_at=start + timedelta(hours=2), status="CANCELLED",
+            created_at=old.created_at,
+        ))
+
+    with world.session_factory() as s:
+        rows = s.scalars(select(orm.Job).where(orm.Job.id.in_(jobs))).all()
+        assert len(rows) == len(jobs)
+        expected = [_json(_reference_job(s, row)) for row in rows]
+        assert [_json(model) for model in job_models(s, rows)] == expected
+        assert [_json(job_model(s, row)) for row in rows] == expected
+        # The cases this test is about are all there.
+        parsed = [json.loads(e) for e in expected]
+        assert any(j["appointment"] and j["assigned_technician_ids"] for j in parsed)
+        assert any(j["appointment"] is None and j["preferred_windows"] for j in parsed)
+        assert any(not j["preferred_windows"] and not j["assigned_technician_ids"]
+                   for j in parsed)
+        assert any(len(j["assigned_technician_ids"]) == 2 for j in parsed)
+        assert job_models(s, []) == []
+
+
+def test_batch_request_serialization_matches_row_by_row(world: World) -> None:
+    biz = world.business()
+    customer, _ = world.user("customer", None)
+    ids = [world.request(biz, customer) for _ in range(3)]
+    with world.session_factory() as s:
+        rows = s.scalars(select(orm.CustomRequest)
+                         .where(orm.CustomRequest.id.in_(ids))).all()
+        assert [_json(m) for m in request_models(s, rows)] == [
+            _json(request_model(s, row)) for row in rows
+        ]
+
+
+def test_pull_and_rest_list_send_the_same_job_json(world: World) -> None:
+    biz = world.business()
+    customer, _ = world.user("customer", None)
+    owner = world.api_user("owner", biz)
+    tech, _ = world.user("technician", biz)
+    jobs = {world.job(biz, customer, status="SCHEDULED", technicians=[tech]),
+            world.job(biz, customer), world.job(biz, customer, windows=0)}
+    pulled: dict[str, Any] = {}
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        response = owner.client.get(
+            "/v1/sync/pull", params=params,
+            headers={**owner.headers, "X-Client-Id": "5a0f3c3e-1d2b-4c4d-8e8f-0a1b2c3d4e5f"},
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        pulled.update({c["id"]: c["data"] for c in body["changes"] if c["kind"] == "job"})
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            break
+    listed = {j["id"]: j for j in owner.get("/v1/jobs").json()["items"]}
+    assert set(pulled) == set(listed) == jobs
+    with world.session_factory() as s:
+        for job_id in jobs:
+            reference = _reference_job(s, s.get_one(orm.Job, job_id)).model_dump(mode="json")
+            assert pulled[job_id] == reference
+            assert listed[job_id] == reference
