@@ -14,12 +14,15 @@ Rules, enforced by the scoped loaders below and used by every endpoint and comma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from marketplace import orm
 from proapp.domain import PRO_ROLES, STAFF_ROLES, DomainError, ErrorCode, Role
+
+RowT = TypeVar("RowT", bound=orm.Base)
 
 __all__ = [
     "Actor",
@@ -128,48 +131,54 @@ def _estimate_visibility_clause(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def load_job(session: Session, actor: Actor, job_id: str, *, for_update: bool = False) -> orm.Job:
-    """The job if ``actor`` may see it, else 404 ``not_found``.
+def _load_visible(
+    session: Session,
+    model: type[RowT],
+    ident: str,
+    visible: ColumnElement[bool],
+    what: str,
+    *,
+    for_update: bool = False,
+) -> RowT:
+    """The ``model`` row ``ident`` if the ``visible`` clause admits it, else 404.
 
-    ``for_update`` locks the row (PostgreSQL) so concurrent commands on one job queue.
+    ``for_update`` locks the row (PostgreSQL) so concurrent commands on it queue.
     """
-    stmt = select(orm.Job).where(orm.Job.id == job_id, job_visibility_clause(session, actor))
+    stmt = select(model).where(model.id == ident, visible)  # type: ignore[attr-defined]
     if for_update:
         stmt = stmt.with_for_update()
-    job = session.scalars(stmt).one_or_none()
-    if job is None:
-        raise not_found("job", job_id)
-    return job
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise not_found(what, ident)
+    return row
+
+
+def load_job(session: Session, actor: Actor, job_id: str, *, for_update: bool = False) -> orm.Job:
+    """The job if ``actor`` may see it, else 404 ``not_found``."""
+    return _load_visible(
+        session, orm.Job, job_id, job_visibility_clause(session, actor), "job",
+        for_update=for_update,
+    )
 
 
 def load_request(
     session: Session, actor: Actor, request_id: str, *, for_update: bool = False
 ) -> orm.CustomRequest:
     """The custom request if ``actor`` may see it, else 404 ``not_found``."""
-    stmt = select(orm.CustomRequest).where(
-        orm.CustomRequest.id == request_id, request_visibility_clause(actor)
+    return _load_visible(
+        session, orm.CustomRequest, request_id, request_visibility_clause(actor), "request",
+        for_update=for_update,
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.scalars(stmt).one_or_none()
-    if row is None:
-        raise not_found("request", request_id)
-    return row
 
 
 def load_estimate(
     session: Session, actor: Actor, estimate_id: str, *, for_update: bool = False
 ) -> orm.Estimate:
     """The estimate if ``actor`` may see it, else 404 ``not_found``."""
-    stmt = select(orm.Estimate).where(
-        orm.Estimate.id == estimate_id, _estimate_visibility_clause(actor)
+    return _load_visible(
+        session, orm.Estimate, estimate_id, _estimate_visibility_clause(actor), "estimate",
+        for_update=for_update,
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.scalars(stmt).one_or_none()
-    if row is None:
-        raise not_found("estimate", estimate_id)
-    return row
 
 
 def load_visit(session: Session, actor: Actor, visit_id: str) -> orm.Visit:
@@ -182,7 +191,4 @@ def load_visit(session: Session, actor: Actor, visit_id: str) -> orm.Visit:
         )
     else:  # pragma: no cover - every role is covered above
         clause = false()
-    row = session.scalars(select(orm.Visit).where(orm.Visit.id == visit_id, clause)).one_or_none()
-    if row is None:
-        raise not_found("visit", visit_id)
-    return row
+    return _load_visible(session, orm.Visit, visit_id, clause, "visit")
