@@ -20,6 +20,8 @@ from marketplace.seed import (
     DEMO_BUSINESS_NAME,
     OTHER_BUSINESS_ACCOUNTS,
     OTHER_BUSINESS_NAME,
+    WORK_DAY_END,
+    WORK_DAY_START,
     seed_demo,
 )
 from marketplace.serialize import (
@@ -134,6 +136,15 @@ def test_every_state_is_represented_and_valid(world: World, now: datetime) -> No
             if job.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS):
                 assert job.appointment is not None
                 assert job.appointment.status.value == "ACTIVE"
+            if job.status is JobStatus.SCHEDULED and job.appointment is not None:
+                # Whenever the demo starts (a Friday night too), visits are booked in
+                # working hours, in the job's zone.
+                window = job.appointment.window
+                zone = ZoneInfo(job.time_zone)
+                start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+                assert start.hour >= WORK_DAY_START, (job.title, start)
+                assert end.hour < WORK_DAY_END or (end.hour, end.minute) == (WORK_DAY_END, 0), (
+                    job.title, end)
 
 
 def test_completed_jobs_are_signed_and_charged_exactly_once(seeded: World) -> None:
@@ -182,7 +193,7 @@ def test_demo_looks_alive_around_now(seeded: World) -> None:
                 )
             ]
             # Today (next hours), tomorrow and later this week, for every technician.
-            assert any(NOW < st <= NOW + timedelta(hours=12) for st in starts), tech.name
+            assert any(NOW < st <= NOW + timedelta(hours=24) for st in starts), tech.name
             tomorrow = (NOW.astimezone(tz) + timedelta(days=1)).date()
             assert any(st.astimezone(tz).date() == tomorrow for st in starts), tech.name
             assert any(NOW + timedelta(days=2) <= st <= NOW + timedelta(days=7)
