@@ -19,12 +19,15 @@ from marketplace import orm
 from proapp.domain import (
     AppointmentStatus,
     ChangeOrder,
+    ComplianceDocument,
     CustomRequest,
     Estimate,
     Job,
+    JobStatus,
     LedgerEntry,
     Message,
     PackagedService,
+    Review,
     SignatureRecord,
     TimeWindow,
     User,
@@ -55,6 +58,7 @@ __all__ = [
     "business_model",
     "change_order_model",
     "change_order_models",
+    "compliance_document_model",
     "estimate_model",
     "job_model",
     "job_models",
@@ -63,8 +67,10 @@ __all__ = [
     "photo_model",
     "request_model",
     "request_models",
+    "review_model",
     "service_model",
     "signature_model",
+    "team_member_model",
     "user_model",
     "visit_model",
 ]
@@ -193,6 +199,7 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
     windows: dict[str, list[Any]] = defaultdict(list)
     technicians: dict[str, list[str]] = defaultdict(list)
     appointments: dict[str, Any] = {}
+    last_cancelled: dict[str, Any] = {}
     for ids in _chunks([row.id for row in rows]):
         for window in session.execute(
             select(orm.PreferredWindow.job_id, orm.PreferredWindow.id,
@@ -209,21 +216,25 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
         ).all():
             technicians[job_id].append(user_id)
         # The current appointment of each job: its newest one that is not CANCELLED
-        # (the first per job in this order, as in active_appointment).
+        # (the first per job in this order, as in active_appointment). A cancelled job
+        # keeps its last appointment, marked CANCELLED, so the pro's schedule can still
+        # show the visit that will not happen on the day it was booked for.
         for appointment in session.execute(
             select(orm.Appointment.job_id, orm.Appointment.id, orm.Appointment.start_at,
                    orm.Appointment.end_at, orm.Appointment.status,
                    orm.Appointment.reschedule_reason)
-            .where(
-                orm.Appointment.job_id.in_(ids),
-                orm.Appointment.status != AppointmentStatus.CANCELLED.value,
-            )
+            .where(orm.Appointment.job_id.in_(ids))
             .order_by(orm.Appointment.created_at.desc(), orm.Appointment.id)
         ).all():
-            appointments.setdefault(appointment.job_id, appointment)
+            if appointment.status != AppointmentStatus.CANCELLED.value:
+                appointments.setdefault(appointment.job_id, appointment)
+            else:
+                last_cancelled.setdefault(appointment.job_id, appointment)
     return [
         _job(row, windows.get(row.id, []), technicians.get(row.id, []),
-             appointments.get(row.id))
+             appointments.get(row.id) or (
+                 last_cancelled.get(row.id) if row.status == JobStatus.CANCELLED.value
+                 else None))
         for row in rows
     ]
 
@@ -322,4 +333,29 @@ def photo_model(row: orm.Photo) -> dict[str, Any]:
         "id": row.id, "target_kind": row.target_kind, "target_id": row.target_id,
         "blob_hash": row.blob_sha256, "caption": row.caption, "uploaded_by": row.uploaded_by,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def review_model(row: orm.Review) -> Review:
+    """A customer's review of a job (R11)."""
+    return _build(Review,
+        id=row.id, job_id=row.job_id, technician_id=row.technician_id, rating=row.rating,
+        comment=row.comment, created_at=row.created_at,
+    )
+
+
+def compliance_document_model(row: orm.ComplianceDocument) -> ComplianceDocument:
+    """A vetting document of a pro (R13); the scan's blob is not part of it."""
+    return _build(ComplianceDocument,
+        id=row.id, user_id=row.user_id, kind=row.kind, number=row.number, issuer=row.issuer,
+        expires_on=row.expires_on, verified=row.verified,
+    )
+
+
+def team_member_model(row: orm.User) -> dict[str, Any]:
+    """A pro of the business as office screens list it: the public user fields plus
+    ``active`` (no password hash, no phone). JSON: there is no shared model for it."""
+    return {
+        "id": row.id, "email": row.email, "name": row.name, "role": row.role,
+        "business_id": row.business_id, "active": bool(row.active),
     }
