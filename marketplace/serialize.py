@@ -32,6 +32,8 @@ from proapp.domain import (
     TimeWindow,
     User,
     VisitProposal,
+    VisitStatus,
+    rules,
 )
 from proapp.domain.models import Business
 
@@ -71,6 +73,7 @@ __all__ = [
     "service_model",
     "signature_model",
     "team_member_model",
+    "trip_charges",
     "user_model",
     "visit_model",
 ]
@@ -230,17 +233,56 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
                 appointments.setdefault(appointment.job_id, appointment)
             else:
                 last_cancelled.setdefault(appointment.job_id, appointment)
+    trips = trip_charges(session, rows)
     return [
         _job(row, windows.get(row.id, []), technicians.get(row.id, []),
              appointments.get(row.id) or (
                  last_cancelled.get(row.id) if row.status == JobStatus.CANCELLED.value
-                 else None))
+                 else None),
+             trips.get(row.id, (0, None))[0])
         for row in rows
     ]
 
 
+def trip_charges(session: Session, rows: Sequence[orm.Job]) -> dict[str, tuple[int, str | None]]:
+    """R5: per job booked from a request, the billable trip charge of the request's
+    visit and that visit's id (jobs without one are absent: no trip charge).
+
+    Billable only if the customer accepted the visit before the trip (the visit's
+    window start when it was scheduled) and the product was not defective; R4 waivers
+    and discounts apply because the customer went ahead (there is a job). The first
+    accepted visit that qualifies counts. One query per 500 jobs.
+    """
+    jobs_by_request: dict[str, list[orm.Job]] = defaultdict(list)
+    for row in rows:
+        if row.request_id is not None:
+            jobs_by_request[row.request_id].append(row)
+    out: dict[str, tuple[int, str | None]] = {}
+    for request_ids in _chunks(list(jobs_by_request)):
+        for visit in session.scalars(
+            select(orm.Visit)
+            .where(
+                orm.Visit.request_id.in_(request_ids),
+                orm.Visit.accepted_at.is_not(None),
+                orm.Visit.status.in_([VisitStatus.ACCEPTED.value, VisitStatus.SCHEDULED.value,
+                                      VisitStatus.COMPLETED.value]),
+            )
+            .order_by(orm.Visit.accepted_at, orm.Visit.id)
+        ).all():
+            accepted_before_trip = visit.accepted_at is not None and (
+                visit.window_start is None or visit.accepted_at <= visit.window_start
+            )
+            if not rules.is_trip_charge_billable(accepted_before_trip, visit.product_defective):
+                continue
+            charge = rules.visit_charge_cents(visit_model(visit), customer_proceeded=True)
+            for job in jobs_by_request[visit.request_id]:
+                if job.business_id == visit.business_id:
+                    out.setdefault(job.id, (charge, visit.id))
+    return out
+
+
 def _job(row: orm.Job, windows: Sequence[Any], technician_ids: list[str],
-         appointment_row: Any | None) -> Job:
+         appointment_row: Any | None, trip_charge_cents: int) -> Job:
     """One job from its row and its relations (rows with the columns job_models reads)."""
     appointment = None
     if appointment_row is not None:
@@ -260,6 +302,7 @@ def _job(row: orm.Job, windows: Sequence[Any], technician_ids: list[str],
         line_items=list(row.line_items), location_type=row.location_type,
         address=row.address, time_zone=row.time_zone, customer_name=row.customer_name,
         customer_phone=row.customer_phone, status=row.status, ordered_at=row.ordered_at,
+        trip_charge_cents=trip_charge_cents,
         preferred_windows=[
             {"id": w.id, "window": {"start": w.start_at, "end": w.end_at}} for w in windows
         ],

@@ -37,6 +37,7 @@ from marketplace.serialize import (
     message_model,
     photo_model,
     request_model,
+    trip_charges,
     visit_model,
 )
 from proapp.domain import (
@@ -201,35 +202,9 @@ def _new_appointment(
 
 
 def _trip_charge(ctx: CommandContext, job: orm.Job) -> tuple[int, str | None]:
-    """R5: the billable trip charge of the visit behind this job's request, if any.
-
-    Billable only if the customer accepted the visit before the trip (the visit's
-    window start when it was scheduled) and the product was not defective; R4 waivers
-    and discounts apply because the customer went ahead (there is a job).
-    """
-    if job.request_id is None:
-        return 0, None
-    visits = ctx.session.scalars(
-        select(orm.Visit)
-        .where(
-            orm.Visit.request_id == job.request_id,
-            orm.Visit.business_id == job.business_id,
-            orm.Visit.accepted_at.is_not(None),
-            orm.Visit.status.in_(
-                [VisitStatus.ACCEPTED.value, VisitStatus.SCHEDULED.value,
-                 VisitStatus.COMPLETED.value]
-            ),
-        )
-        .order_by(orm.Visit.accepted_at)
-    ).all()
-    for visit in visits:
-        accepted_before_trip = visit.accepted_at is not None and (
-            visit.window_start is None or visit.accepted_at <= visit.window_start
-        )
-        if rules.is_trip_charge_billable(accepted_before_trip, visit.product_defective):
-            charge = rules.visit_charge_cents(visit_model(visit), customer_proceeded=True)
-            return charge, visit.id
-    return 0, None
+    """R5: the billable trip charge of the visit behind this job's request, if any (the
+    same figure the job carries as ``trip_charge_cents``)."""
+    return trip_charges(ctx.session, [job]).get(job.id, (0, None))
 
 
 # --------------------------------------------------------------------------- estimates (R2-R4)

@@ -20,16 +20,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from proapp.domain.commands import CommandArgs
-from proapp.domain.models import (
-    ChangeOrder,
-    CustomRequest,
-    Estimate,
-    Job,
-    Message,
-    User,
-    VisitProposal,
-)
+from proapp.domain.models import Message, User
 from proapp.sync.outbox import OutboxEntry
+
+# The records are built by the sync layer's repository, so they live there (state sits
+# above sync); re-exported here so screen states import everything from this module.
+from proapp.sync.records import ChangesListener, JobRecord, PhotoRecord, RequestRecord
 from proapp.sync.status import SyncStatus
 
 __all__ = [
@@ -42,47 +38,6 @@ __all__ = [
     "Route",
     "ScreenContext",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoRecord:
-    """A photo attached to a job, request or estimate (``blob_hash`` names the bytes)."""
-
-    id: str
-    target_kind: str
-    target_id: str
-    blob_hash: str
-    caption: str = ""
-    pending: bool = False  # attached on this device, not yet confirmed by the server
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """A custom request with what hangs off it, as stored on this device.
-
-    ``pending`` is True while a change the pro made to it (or to its estimates and
-    visits) has not reached the server.
-    """
-
-    request: CustomRequest
-    estimates: tuple[Estimate, ...] = ()
-    visits: tuple[VisitProposal, ...] = ()
-    photos: tuple[PhotoRecord, ...] = ()
-    pending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """A job with its change orders and photos, as stored on this device."""
-
-    job: Job
-    change_orders: tuple[ChangeOrder, ...] = ()
-    photos: tuple[PhotoRecord, ...] = ()
-    pending: bool = False
-
-
-ChangesListener = Callable[[], None]
-"""Called (on the event loop) after the local data changed: a local action or a sync."""
 
 
 class ProRepository(Protocol):
@@ -145,7 +100,8 @@ class ProRepository(Protocol):
     async def add_photo(self, data: bytes) -> str:
         """Prepare a photo (orientation, size, metadata stripped), keep it on this
         device, return its hash for a command's ``photo_hashes``. Raises DomainError
-        ``invalid`` (plain-words message) if the bytes are not a usable image."""
+        ``unsupported_media_type`` (plain-words message) if the bytes are not a usable
+        image."""
         ...
 
     async def add_signature(self, strokes: Sequence[Sequence[tuple[int, int]]]) -> str:

@@ -1,0 +1,230 @@
+"""Settings: account, theme, data folder, version, and the guarded sign-out."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from proapp.state.settings import THEMES, SettingsState
+from proapp.views.theme import TAP_TARGET, centered_column
+
+__all__ = ["SettingsView"]
+
+
+def _row(identifier: str, icon: ft.IconData, label: str, value: str) -> ft.Control:
+    return ft.Semantics(
+        identifier=identifier,
+        container=True,
+        label=f"{label}: {value}",
+        content=ft.Row(
+            [
+                ft.Icon(icon, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Column(
+                    [
+                        ft.Text(label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(value, size=16, selectable=True),
+                    ],
+                    spacing=2,
+                    expand=True,
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        ),
+    )
+
+
+def _card(title: str, rows: list[ft.Control]) -> ft.Control:
+    return ft.Card(
+        variant=ft.CardVariant.OUTLINED,
+        margin=0,
+        content=ft.Container(
+            padding=16,
+            content=ft.Column(
+                [
+                    ft.Semantics(
+                        header=True,
+                        content=ft.Text(title, size=18, weight=ft.FontWeight.W_600),
+                    ),
+                    *rows,
+                ],
+                spacing=12,
+            ),
+        ),
+    )
+
+
+class SettingsView:
+    """Renders `SettingsState`; the sign-out confirmation is a dialog."""
+
+    def __init__(self, state: SettingsState, refresh: Callable[[], None]) -> None:
+        self._state = state
+        self._refresh = refresh
+        self.title = state.title
+        self._dialog: ft.AlertDialog | None = None
+        self._column = ft.Column(spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.control = ft.Column(
+            expand=True,
+            scroll=ft.ScrollMode.AUTO,
+            controls=[
+                centered_column(
+                    ft.Container(
+                        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+                        content=self._column,
+                    )
+                )
+            ],
+        )
+        self._unsubscribe = state.subscribe(self._changed)
+        self.render()
+
+    def render(self) -> None:
+        """Rebuild from the state."""
+        state = self._state
+        account = state.account
+        theme_buttons: list[ft.Control] = []
+        for value, label in THEMES:
+            selected = state.theme == value
+            button_class = ft.FilledButton if selected else ft.OutlinedButton
+            theme_buttons.append(
+                ft.Semantics(
+                    identifier=f"settings-theme-{value}",
+                    button=True,
+                    selected=selected,
+                    label=f"{label} theme{' (in use)' if selected else ''}",
+                    content=button_class(
+                        label, height=TAP_TARGET, on_click=self._theme_clicked(value)
+                    ),
+                )
+            )
+        sign_out_controls: list[ft.Control] = [
+            ft.Text(
+                "Signing out deletes this account's data from this phone. Work that has "
+                "not reached the server yet would be lost, so you will be asked first.",
+                color=ft.Colors.ON_SURFACE_VARIANT,
+            ),
+        ]
+        if state.error:
+            sign_out_controls.append(
+                ft.Semantics(
+                    identifier="settings-error",
+                    live_region=True,
+                    content=ft.Text(state.error, color=ft.Colors.ERROR),
+                )
+            )
+        sign_out_controls.append(
+            ft.Semantics(
+                identifier="settings-signout",
+                button=True,
+                content=ft.OutlinedButton(
+                    "Signing out…" if state.busy else "Sign out",
+                    icon=ft.Icons.LOGOUT,
+                    height=TAP_TARGET,
+                    disabled=state.busy,
+                    on_click=self._sign_out,
+                ),
+            )
+        )
+        self._column.controls = [
+            _card(
+                "Account",
+                [
+                    _row("settings-name", ft.Icons.PERSON, "Name", account.name),
+                    _row("settings-email", ft.Icons.EMAIL, "Email", account.email),
+                    _row("settings-role", ft.Icons.BADGE, "Role", state.role_text),
+                    _row("settings-business", ft.Icons.BUSINESS, "Business ID", account.business),
+                    _row("settings-server", ft.Icons.DNS, "Server", account.server_url),
+                ],
+            ),
+            _card(
+                "Appearance",
+                [ft.Row(theme_buttons, wrap=True, spacing=8, run_spacing=8)],
+            ),
+            _card(
+                "This phone",
+                [
+                    _row(
+                        "settings-data-folder", ft.Icons.FOLDER, "Data folder", account.data_folder
+                    ),
+                    _row("settings-version", ft.Icons.INFO_OUTLINE, "App version", state.version),
+                ],
+            ),
+            _card("Sign out", sign_out_controls),
+        ]
+
+    # ------------------------------------------------------------------ dialog
+
+    def _sync_dialog(self) -> None:
+        confirm = self._state.confirm
+        page = self._page()
+        if page is None:
+            return
+        if confirm is not None and self._dialog is None:
+            self._dialog = ft.AlertDialog(
+                modal=True,
+                title=ft.Text("Sign out and lose unsent work?"),
+                content=ft.Semantics(
+                    identifier="settings-signout-message",
+                    content=ft.Text(confirm.message),
+                ),
+                actions=[
+                    ft.Semantics(
+                        identifier="settings-signout-cancel",
+                        button=True,
+                        content=ft.TextButton("Stay signed in", on_click=self._cancel),
+                    ),
+                    ft.Semantics(
+                        identifier="settings-signout-discard",
+                        button=True,
+                        content=ft.FilledButton(
+                            "Sign out and discard",
+                            style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR, color=ft.Colors.ON_ERROR),
+                            on_click=self._discard,
+                        ),
+                    ),
+                ],
+            )
+            page.show_dialog(self._dialog)
+        elif confirm is None and self._dialog is not None:
+            self._dialog = None
+            page.pop_dialog()
+
+    def _page(self) -> ft.Page | None:
+        try:
+            page = self.control.page
+        except RuntimeError:
+            return None
+        return page if isinstance(page, ft.Page) else None
+
+    # ------------------------------------------------------------------ events
+
+    def dispose(self) -> None:
+        """Stop listening (and close a dialog left open)."""
+        self._unsubscribe()
+        if self._dialog is not None:
+            page = self._page()
+            self._dialog = None
+            if page is not None:
+                with contextlib.suppress(RuntimeError):
+                    page.pop_dialog()
+
+    def _changed(self) -> None:
+        self.render()
+        self._sync_dialog()
+        self._refresh()
+
+    def _theme_clicked(self, value: str) -> Callable[[], Awaitable[None]]:
+        async def clicked() -> None:
+            self._state.set_theme(value)
+
+        return clicked
+
+    async def _sign_out(self) -> None:
+        await self._state.sign_out()
+
+    async def _cancel(self) -> None:
+        self._state.cancel_sign_out()
+
+    async def _discard(self) -> None:
+        await self._state.sign_out_and_discard()
