@@ -67,17 +67,27 @@ from sqlalchemy.orm import Session
 
 from marketplace import orm
 from marketplace.api.schemas import PhotoOut
-from marketplace.authz import Actor, job_visibility_clause, request_visibility_clause
+from marketplace.authz import (
+    Actor,
+    compliance_visibility_clause,
+    job_visibility_clause,
+    request_visibility_clause,
+    review_visibility_clause,
+    team_visibility_clause,
+)
 from marketplace.commands.framework import Clock, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
     change_order_models,
+    compliance_document_model,
     estimate_model,
     job_models,
     message_model,
     photo_model,
     request_models,
+    review_model,
+    team_member_model,
     visit_model,
 )
 from proapp.domain import DomainError, ErrorCode, PhotoTargetKind
@@ -509,13 +519,39 @@ SYNC_KINDS: tuple[_Kind, ...] = (
     _Kind("message", orm.Message, _message_visible, _each(message_model), False),
     _Kind("photo", orm.Photo, _photo_visible,
           _each(lambda r: PhotoOut.model_validate(photo_model(r))), False),
+    # What the office screens need (issue 5). Appended, never inserted: a snapshot
+    # cursor names its kind by index. See _upgrade_cursor for devices synced before.
+    _Kind("review", orm.Review, lambda _s, a: review_visibility_clause(a),
+          _each(review_model), False),
+    _Kind("compliance_document", orm.ComplianceDocument,
+          lambda _s, a: compliance_visibility_clause(a), _each(compliance_document_model),
+          False),
+    _Kind("team_member", orm.User, lambda _s, a: team_visibility_clause(a),
+          lambda _s, rows: [team_member_model(row) for row in rows], False),
 )
-"""What a pro's device syncs, in snapshot order (requests before what hangs off them)."""
+"""What a pro's device syncs, in snapshot order (requests before what hangs off them).
+
+The office kinds (reviews, compliance documents, team members) follow the same rules
+as the rest (`marketplace.authz`): staff get their business's; a technician gets only
+reviews of jobs assigned to them, their own compliance documents and their own team
+row; customers never sync. Reviews are in the change feed (``customer.review.create``
+records one). Compliance documents and users are written only by the seed today, so a
+device gets them with its snapshot; a future command that edits them must record a
+change (``ctx.changed(business_id, "compliance_document" | "team_member", id)``) and
+the feed then delivers it like any other kind, with no change here.
+"""
+
+_LEGACY_KIND_COUNT = 7
+"""How many kinds SYNC_KINDS had before the office kinds: a changes cursor without
+``n`` was issued then, and its device never got a snapshot of the later kinds."""
 
 _KIND_BY_NAME = {kind.name: kind for kind in SYNC_KINDS}
 
 
 def _encode(state: dict[str, Any]) -> str:
+    if "s" in state:
+        # Changes cursors remember how many kinds their snapshot covered.
+        state = {**state, "n": len(SYNC_KINDS)}
     raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -543,6 +579,19 @@ def _decode(cursor: str) -> dict[str, Any]:
                    and isinstance(state.get("a"), str))
     if not (ok_changes or ok_snapshot):
         raise _bad_cursor()
+    if ok_changes and not (isinstance(state.get("n", 0), int)
+                           and 0 <= state.get("n", 0) <= len(SYNC_KINDS)):
+        raise _bad_cursor()
+    return state
+
+
+def _upgrade_cursor(state: dict[str, Any]) -> dict[str, Any]:
+    """A changes cursor from before kinds were appended to SYNC_KINDS resumes as a
+    snapshot of only the new kinds, pinned at its own seq: the rows of those kinds that
+    existed before are delivered once, then the feed continues where the device was."""
+    known = int(state.get("n", _LEGACY_KIND_COUNT))
+    if "s" in state and known < len(SYNC_KINDS):
+        return {"v": 1, "p": int(state["s"]), "k": known, "a": ""}
     return state
 
 
@@ -561,7 +610,7 @@ def pull(
         SyncUnavailable: the database failed.
     """
     require_pro(actor)
-    state = _decode(cursor) if cursor else None
+    state = _upgrade_cursor(_decode(cursor)) if cursor else None
     limit = max(1, min(limit, PULL_LIMIT_MAX))
     bind = read_only(engine)
     if engine.dialect.name == "postgresql":
