@@ -112,7 +112,8 @@ def request_model(session: Session, row: orm.CustomRequest) -> CustomRequest:
 def request_models(
     session: Session, rows: Sequence[orm.CustomRequest]
 ) -> list[CustomRequest]:
-    """Custom requests with their site photos, loaded with one query per 500 requests."""
+    """Custom requests with their site photos and customer names, loaded with one query
+    per relation per 500 requests."""
     photos: dict[str, list[str]] = defaultdict(list)
     for ids in _chunks([row.id for row in rows]):
         for request_id, sha in session.execute(
@@ -121,9 +122,16 @@ def request_models(
             .order_by(orm.RequestPhoto.request_id, orm.RequestPhoto.position)
         ).all():
             photos[request_id].append(sha)
+    names: dict[str, str] = {}
+    for ids in _chunks(sorted({row.customer_id for row in rows})):
+        for user_id, name in session.execute(
+            select(orm.User.id, orm.User.name).where(orm.User.id.in_(ids))
+        ).all():
+            names[user_id] = name
     return [
         _build(CustomRequest,
             id=row.id, business_id=row.business_id, customer_id=row.customer_id,
+            customer_name=names.get(row.customer_id, ""),
             title=row.title, description=row.description,
             site_photo_hashes=list(photos.get(row.id, [])),
             dimensions=row.dimensions, product_info=row.product_info,

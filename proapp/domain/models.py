@@ -352,6 +352,7 @@ class CustomRequest(DomainModel):
     id: Id
     business_id: Id
     customer_id: Id
+    customer_name: Annotated[str, Field(max_length=200)] = ""
     title: ShortText
     description: LongText = ""
     site_photo_hashes: PhotoHashes = Field(default_factory=list)

@@ -108,6 +108,8 @@ def test_every_state_is_represented_and_valid(world: World, now: datetime) -> No
         # Everything reads back through the shared domain models (their validators run).
         for row in s.scalars(select(orm.CustomRequest)):
             model = request_model(s, row)
+            # Staff search the pipeline by customer: the request names them.
+            assert model.customer_name == s.get_one(orm.User, row.customer_id).name
             assert model.estimate_due_at == rules.estimate_due_at(model.submitted_at,
                                                                   model.time_zone)
             assert model.closes_at == rules.estimate_window_closes_at(model.submitted_at,
