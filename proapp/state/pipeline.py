@@ -220,7 +220,7 @@ class PipelineState(OfficeFollowingState):
             kind="request",
             kind_text="Custom request",
             title=request.title,
-            customer="",  # requests carry no customer name on the wire (yet)
+            customer=request.customer_name,
             place=place,
             deadline=deadline,
             deadline_text=DEADLINE_TEXT[deadline],
@@ -235,8 +235,8 @@ class PipelineState(OfficeFollowingState):
             received_text=rules.format_local(request.submitted_at, zone),
             pending=item.pending,
             route=Route("request", {"request_id": request.id}),
-            search_text=_search_text(request.title, request.description, place,
-                                     request.product_info),
+            search_text=_search_text(request.title, request.customer_name,
+                                     request.description, place, request.product_info),
         )
 
     @staticmethod

@@ -41,7 +41,11 @@ async def _state(
 
 def _seed(repo: FakeOfficeRepository) -> dict[str, str]:
     """One item per deadline state (FIXED_NOW: Thu Nov 26, 7:00 AM Los Angeles)."""
-    late = repo.add_request(make_request(title="Leaking roof", estimate_due_in=timedelta(hours=-1)))
+    late = repo.add_request(
+        make_request(title="Leaking roof", estimate_due_in=timedelta(hours=-1)).model_copy(
+            update={"customer_name": "Carmen Diaz"}
+        )
+    )
     fresh = repo.add_request(
         make_request(title="Deck stain", estimate_due_in=timedelta(hours=5))
     )  # due today
@@ -146,6 +150,8 @@ async def test_search_matches_customer_address_and_text_and_sorting_flips() -> N
     state, _ = await _state(repo)
     state.set_query("bob")
     assert [r.item_id for r in state.page_rows] == [ids["order"]]
+    state.set_query("carmen")  # a custom request, by its customer
+    assert [(r.item_id, r.customer) for r in state.page_rows] == [(ids["late"], "Carmen Diaz")]
     state.set_query("  ROOF ")
     assert [r.item_id for r in state.page_rows] == [ids["late"]]
     state.set_query("main seattle")  # every word, anywhere in the address
