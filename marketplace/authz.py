@@ -29,6 +29,7 @@ RowT = TypeVar("RowT", bound=orm.Base)
 
 __all__ = [
     "Actor",
+    "business_visibility_clause",
     "compliance_visibility_clause",
     "job_visibility_clause",
     "load_estimate",
@@ -148,6 +149,14 @@ def compliance_visibility_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.is_staff:
         return same_business
     return and_(same_business, orm.ComplianceDocument.user_id == actor.user_id)
+
+
+def business_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.Business` for what a device syncs: a pro's own business
+    (its name, time zone, state and settings); customers none."""
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    return orm.Business.id == actor.business_id
 
 
 def team_visibility_clause(actor: Actor) -> ColumnElement[bool]:

@@ -69,6 +69,7 @@ from marketplace import orm
 from marketplace.api.schemas import PhotoOut
 from marketplace.authz import (
     Actor,
+    business_visibility_clause,
     compliance_visibility_clause,
     job_visibility_clause,
     request_visibility_clause,
@@ -79,6 +80,7 @@ from marketplace.commands.framework import Clock, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
+    business_model,
     change_order_models,
     compliance_document_model,
     estimate_model,
@@ -528,6 +530,10 @@ SYNC_KINDS: tuple[_Kind, ...] = (
           False),
     _Kind("team_member", orm.User, lambda _s, a: team_visibility_clause(a),
           lambda _s, rows: [team_member_model(row) for row in rows], False),
+    # The pro's own business: its name for the screens, its time zone for the office
+    # board's days. Written only by the seed today (snapshot, like team members).
+    _Kind("business", orm.Business, lambda _s, a: business_visibility_clause(a),
+          _each(business_model), False),
 )
 """What a pro's device syncs, in snapshot order (requests before what hangs off them).
 

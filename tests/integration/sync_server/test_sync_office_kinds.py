@@ -139,8 +139,10 @@ def test_a_device_synced_before_the_office_kinds_gets_them_once(
     legacy = _cursor({"v": 1, "s": seq})
     changes, new_cursor, _ = device.pull_all(legacy, limit=2)
     kinds = {c["kind"] for c in changes}
-    assert kinds == {"review", "compliance_document", "team_member"}  # nothing else again
-    assert [k.name for k in SYNC_KINDS[7:]] == ["review", "compliance_document", "team_member"]
+    office = {"review", "compliance_document", "team_member", "business"}
+    assert kinds == office  # nothing else again
+    assert [k.name for k in SYNC_KINDS[7:]] == [
+        "review", "compliance_document", "team_member", "business"]
     assert _ids(changes, "review") == {made["tess_review"], made["marco_review"]}
     assert _ids(changes, "compliance_document") == _ids(everything, "compliance_document")
     assert _state(new_cursor) == {"v": 1, "s": seq, "n": len(SYNC_KINDS)}
@@ -151,3 +153,22 @@ def test_a_cursor_claiming_unknown_kinds_is_refused(crew: Crew) -> None:
     response = Device(crew.owner).pull(_cursor({"v": 1, "s": 0, "n": 99}))
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
+
+
+def test_a_device_synced_before_the_business_kind_gets_only_that(crew: Crew) -> None:
+    device = Device(crew.owner)
+    _, cursor, _ = device.pull_all()
+    seq = int(_state(cursor)["s"])
+    changes, _, _ = device.pull_all(_cursor({"v": 1, "s": seq, "n": 10}))
+    assert [(c["kind"], c["id"]) for c in changes] == [("business", crew.biz)]
+
+
+def test_every_pro_device_gets_its_own_business_only(crew: Crew, world: World) -> None:
+    other = world.business(name="Other Co")
+    for pro in (crew.owner, crew.tess):
+        changes, _, _ = Device(pro).pull_all()
+        businesses = [c for c in changes if c["kind"] == "business"]
+        assert [c["id"] for c in businesses] == [crew.biz], pro.email
+        assert other not in {c["id"] for c in changes}
+        data = businesses[0]["data"]
+        assert set(data) == {"id", "name", "time_zone", "state", "technicians_see_unassigned"}
