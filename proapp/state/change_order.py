@@ -13,11 +13,8 @@ a retry after a crash or a refusal reuses the same id.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,10 +25,10 @@ from proapp.domain.errors import DomainError
 from proapp.domain.models import MAX_PHOTOS, Job, LineItem, new_id
 from proapp.domain.money import format_cents, parse_money
 from proapp.domain.signing import change_order_signed_content
-from proapp.state._tasks import RepoWatcher
-from proapp.state.observable import Observable
+from proapp.state.formatting import line_item_text
 from proapp.state.ports import Route, ScreenContext
-from proapp.state.signature import SigningForm, build_signature_record, normalise_strokes
+from proapp.state.screen_support import read_photo_bytes
+from proapp.state.signature import SignOffState, SignOffStep
 
 __all__ = [
     "KIND_LABELS",
@@ -74,13 +71,8 @@ def validation_messages(exc: ValidationError) -> list[str]:
     return out
 
 
-class Step(StrEnum):
-    """Which half of the screen shows."""
-
-    LOADING = "loading"
-    UNAVAILABLE = "unavailable"  # no such job here, or not IN_PROGRESS
-    EDIT = "edit"  # the pro builds the change order
-    SIGN = "sign"  # the customer verifies and signs
+Step = SignOffStep
+"""Which half of the screen shows (the shared signing-screen steps)."""
 
 
 @dataclass(frozen=True)
@@ -132,20 +124,17 @@ def _quantity(text: str) -> int | None:
     return value if 0 < value <= MAX_QUANTITY else None
 
 
-def _line_text(line: LineItem) -> str:
-    return line.description if line.quantity == 1 else f"{line.quantity} × {line.description}"
-
-
-class ChangeOrderState(Observable):
+class ChangeOrderState(SignOffState):
     """State of ``change_order {job_id}`` (see the module docstring)."""
 
+    CHANGED_WHILE_SIGNING = (
+        "The job changed while the customer was signing (an update came in). "
+        "Check the change order and hand the phone over again."
+    )
+    FORM_TITLE = "Change order"
+
     def __init__(self, ctx: ScreenContext, route: Route) -> None:
-        super().__init__()
-        self._ctx = ctx
-        self.job_id = route.param("job_id")
-        self.step = Step.LOADING
-        self.unavailable_message = ""
-        self.job: Job | None = None
+        super().__init__(ctx, route, draft_key=draft_key, draft_kind="change_order")
         self.change_order_id = new_id()
         self.reason = ""
         self.lines: list[LineDraft] = []
@@ -153,25 +142,15 @@ class ChangeOrderState(Observable):
         self.photo_hashes: list[str] = []
         self.photo_previews: dict[str, bytes | None] = {}
         self.errors: dict[str, str] = {}
-        self.error: str | None = None  # one message for the whole form or signing panel
-        self.busy = False
-        self.signing = SigningForm()
         self.summary: ChangeSummary | None = None
-        # The job's lines and price when the phone was handed over: the customer signs
-        # against these; if a sync changes them meanwhile, they must see the new version.
-        self._handoff_basis: tuple[Any, ...] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
-        self._watcher = RepoWatcher(self._refresh)
-        self._save_lock = asyncio.Lock()
 
     # --- loading -------------------------------------------------------------------------
     async def load(self) -> None:
         """Read the job and any saved draft; listen for changes."""
-        if self._unsubscribe is None:
-            self._unsubscribe = self._ctx.repo.subscribe(self._repo_changed)
+        self._watcher.watch(self._ctx.repo)
         await self._read_job()
         if self.step is Step.LOADING or self.step is Step.EDIT:
-            draft = await self._ctx.repo.load_draft(draft_key(self.job_id))
+            draft = await self._drafts.load()
             if draft is not None:
                 self._restore(draft)
             if self.step is Step.LOADING:
@@ -179,44 +158,14 @@ class ChangeOrderState(Observable):
             await self._load_previews()
         self._notify()
 
-    def dispose(self) -> None:
-        """Stop listening to the repository."""
-        self._watcher.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+    def _not_in_progress(self, job: Job) -> str:
+        return _not_in_progress(job)
 
-    def _repo_changed(self) -> None:
-        self._watcher.changed()
-
-    async def _refresh(self) -> None:
-        before = self.step
-        await self._read_job()
-        if before is Step.SIGN and self.step is Step.SIGN and self._basis() != self._handoff_basis:
-            self._back_to_edit(
-                "The job changed while the customer was signing (an update came in). "
-                "Check the change order and hand the phone over again."
-            )
-        self._notify()
-
-    async def _read_job(self) -> None:
-        record = await self._ctx.repo.job(self.job_id)
-        if record is None:
-            self.job = None
-            self.step = Step.UNAVAILABLE
-            self.unavailable_message = (
-                "This job is not on this device any more. Go back and sync, then try again."
-            )
-            return
-        self.job = record.job
-        if record.job.status is not JobStatus.IN_PROGRESS:
-            self.step = Step.UNAVAILABLE
-            self.unavailable_message = _not_in_progress(record.job)
-            return
+    def _job_read(self, job: Job) -> None:
         if self.step is Step.UNAVAILABLE:
             self.step = Step.EDIT
         # A line the pro ticked may have disappeared in a sync; it cannot be removed twice.
-        current = {line.id for line in record.job.line_items}
+        current = {line.id for line in job.line_items}
         self.removed_ids &= current
 
     def _restore(self, draft: Mapping[str, Any]) -> None:
@@ -259,10 +208,7 @@ class ChangeOrderState(Observable):
         }
 
     async def _save_draft(self) -> None:
-        async with self._save_lock:
-            await self._ctx.repo.save_draft(
-                draft_key(self.job_id), "change_order", self._draft_data()
-            )
+        await self._drafts.save(self._draft_data())
 
     async def _load_previews(self) -> None:
         for blob_hash in self.photo_hashes:
@@ -270,25 +216,9 @@ class ChangeOrderState(Observable):
                 self.photo_previews[blob_hash] = await self._preview(blob_hash)
 
     async def _preview(self, blob_hash: str) -> bytes | None:
-        path = await self._ctx.repo.photo_file(blob_hash)
-        if path is None:
-            return None
-        try:
-            return await asyncio.to_thread(path.read_bytes)
-        except OSError:
-            return None
+        return await read_photo_bytes(self._ctx.repo, blob_hash)
 
     # --- display values ------------------------------------------------------------------
-    @property
-    def title(self) -> str:
-        """App bar title."""
-        return "Customer sign-off" if self.step is Step.SIGN else "Change order"
-
-    @property
-    def job_title(self) -> str:
-        """The job's name, or "" before it loaded."""
-        return self.job.title if self.job else ""
-
     def existing_rows(self) -> list[ExistingLineRow]:
         """The job's current lines with their remove ticks."""
         if self.job is None:
@@ -296,7 +226,7 @@ class ChangeOrderState(Observable):
         return [
             ExistingLineRow(
                 line_id=line.id,
-                text=_line_text(line),
+                text=line_item_text(line),
                 amount_text=format_cents(line.total_cents),
                 removed=line.id in self.removed_ids,
             )
@@ -524,10 +454,11 @@ class ChangeOrderState(Observable):
             title=f"Change to: {job.title}",
             reason=self.reason.strip(),
             added=tuple(
-                f"Add: {_line_text(line)}, {format_cents(line.total_cents)}" for line in added
+                f"Add: {line_item_text(line)}, {format_cents(line.total_cents)}" for line in added
             ),
             removed=tuple(
-                f"Remove: {_line_text(line)}, -{format_cents(line.total_cents)}" for line in removed
+                f"Remove: {line_item_text(line)}, -{format_cents(line.total_cents)}"
+                for line in removed
             ),
             before_text=format_cents(before),
             change_text=format_delta(delta),
@@ -554,71 +485,17 @@ class ChangeOrderState(Observable):
                     self.error = "The new price would be below zero. Check the lines you remove."
                 else:
                     self.summary = self._summary(self.job, built.added, content)
-                    self._handoff_basis = self._basis()
-                    self.signing.clear()
-                    self.step = Step.SIGN
+                    self._start_signing()
         else:
             self.error = "Fix the marked fields, then hand the phone over."
         self._notify()
-        return self.step is Step.SIGN
+        return self._signing_now()
 
     def _back_to_edit(self, message: str | None) -> None:
-        self.step = Step.EDIT
+        super()._back_to_edit(message)
         self.summary = None
-        self._handoff_basis = None
-        self.signing.clear()
-        self.error = message
 
-    async def hand_back(self) -> None:
-        """The customer hands the phone back without signing: back to step 1, ink gone."""
-        if self.step is Step.SIGN and not self.busy:
-            self._back_to_edit(None)
-            self._notify()
-
-    def set_signer_name(self, name: str) -> None:
-        """The customer typed their name."""
-        self.signing.signer_name = name
-        self.error = None
-        self._notify()
-
-    def set_strokes(self, strokes: Sequence[Sequence[Sequence[float]]]) -> None:
-        """The pad's ink changed (a stroke ended, or Clear)."""
-        self.signing.strokes = normalise_strokes(strokes)
-        self.error = None
-        self._notify()
-
-    # --- accept --------------------------------------------------------------------------
-    async def accept(self) -> bool:
-        """The customer accepted: render and bind the signature, queue the change order,
-        go back to the job. Returns True when it was queued."""
-        if self.busy or self.step is not Step.SIGN:
-            return False
-        problem = self.signing.missing()
-        if problem is not None:
-            self.error = problem
-            self._notify()
-            return False
-        self.busy = True
-        self.error = None
-        self._notify()
-        try:
-            return await self._accept()
-        finally:
-            self.busy = False
-            self._notify()
-
-    async def _accept(self) -> bool:
-        repo = self._ctx.repo
-        await self._read_job()
-        job = self.job
-        if job is None or self.step is not Step.SIGN:
-            return False
-        if self._basis() != self._handoff_basis:
-            self._back_to_edit(
-                "The job changed while the customer was signing (an update came in). "
-                "Check the change order and hand the phone over again."
-            )
-            return False
+    async def _queue(self, job: Job) -> bool:
         built = self._build()
         if built.errors:
             self._back_to_edit("Some fields need fixing before the customer can sign.")
@@ -626,17 +503,8 @@ class ChangeOrderState(Observable):
             return False
         try:
             content = self._content(job, built.added)
-            strokes = normalise_strokes(self.signing.strokes)
-            png = await repo.add_signature(strokes)
-            self.signing.strokes = strokes
-            record = build_signature_record(
-                form=self.signing,
-                png_sha256=png,
-                content=content,
-                consent_text=self.summary.consent_text if self.summary else "",
-                pro_user_id=repo.user.id,
-                device_id=repo.device_id,
-                clock=self._ctx.clock,
+            record = await self._signature(
+                content, self.summary.consent_text if self.summary else ""
             )
             args = ChangeOrderCreateArgs(
                 change_order_id=self.change_order_id,
@@ -647,7 +515,7 @@ class ChangeOrderState(Observable):
                 photo_hashes=list(self.photo_hashes),
                 signature=record,
             )
-            await repo.perform(args)
+            await self._ctx.repo.perform(args)
         except ValidationError as exc:
             self.error = "The change order could not be saved: " + "; ".join(
                 validation_messages(exc)
@@ -656,22 +524,12 @@ class ChangeOrderState(Observable):
         except DomainError as exc:
             self.error = exc.message
             return False
-        with contextlib.suppress(
-            Exception
-        ):  # the change order is queued; a stale draft is harmless
-            await repo.delete_draft(draft_key(self.job_id))
-        self.dispose()
-        self._ctx.nav.back()
-        self._ctx.nav.notify(
+        await self._leave(
             f"Change order signed by {record.signer_name}. New price "
             f"{format_cents(job.price_cents + int(content['delta_cents']))}; "
-            "it goes to the marketplace as soon as you are online."
+            "it goes to the marketplace as soon as you are online.",
         )
         return True
-
-    def cancel(self) -> None:
-        """Leave the screen; the draft stays for later."""
-        self._ctx.nav.back()
 
 
 def _not_in_progress(job: Job) -> str:

@@ -11,9 +11,6 @@ signature against the same content before queueing, as the server does on arriva
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +22,9 @@ from proapp.domain.errors import DomainError
 from proapp.domain.models import Job
 from proapp.domain.money import format_cents
 from proapp.domain.signing import completion_signed_content
-from proapp.state._tasks import RepoWatcher
-from proapp.state.observable import Observable
+from proapp.state.formatting import line_item_text
 from proapp.state.ports import Route, ScreenContext
-from proapp.state.signature import SigningForm, build_signature_record, normalise_strokes
+from proapp.state.signature import SignOffState, SignOffStep
 
 __all__ = [
     "CUSTOMER_PAYMENT_NOTE",
@@ -59,13 +55,8 @@ def completion_draft_key(job_id: str) -> str:
     return f"complete:{job_id}"
 
 
-class CompletionStep:
-    """Which part shows (plain strings so views can compare cheaply)."""
-
-    LOADING = "loading"
-    UNAVAILABLE = "unavailable"
-    EDIT = "edit"
-    SIGN = "sign"
+CompletionStep = SignOffStep
+"""Which part shows (the shared signing-screen steps)."""
 
 
 @dataclass(frozen=True)
@@ -76,93 +67,42 @@ class AmountLine:
     amount_text: str
 
 
-class CompletionState(Observable):
+class CompletionState(SignOffState):
     """State of ``complete {job_id}`` (see the module docstring)."""
 
+    CHANGED_WHILE_SIGNING = (
+        "The job's amount changed while the customer was signing (an update came "
+        "in). Check it and hand the phone over again."
+    )
+    FORM_TITLE = "Complete job"
+
     def __init__(self, ctx: ScreenContext, route: Route) -> None:
-        super().__init__()
-        self._ctx = ctx
-        self.job_id = route.param("job_id")
-        self.step = CompletionStep.LOADING
-        self.unavailable_message = ""
-        self.job: Job | None = None
+        super().__init__(ctx, route, draft_key=completion_draft_key, draft_kind="completion")
         self.summary = ""
         self.summary_error: str | None = None
-        self.error: str | None = None
-        self.busy = False
-        self.signing = SigningForm()
         self.trip_cents = 0
-        self._handoff_basis: tuple[Any, ...] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
-        self._watcher = RepoWatcher(self._refresh)
-        self._save_lock = asyncio.Lock()
 
     # --- loading -------------------------------------------------------------------------
     async def load(self) -> None:
         """Read the job (and the visit behind it, for a trip charge) and the draft."""
-        if self._unsubscribe is None:
-            self._unsubscribe = self._ctx.repo.subscribe(self._repo_changed)
-        await self._read()
+        self._watcher.watch(self._ctx.repo)
+        await self._read_job()
         if self.step == CompletionStep.EDIT:
-            draft = await self._ctx.repo.load_draft(completion_draft_key(self.job_id))
+            draft = await self._drafts.load()
             if draft is not None and isinstance(draft.get("summary"), str):
                 self.summary = draft["summary"]
         self._notify()
 
-    def dispose(self) -> None:
-        """Stop listening to the repository."""
-        self._watcher.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+    def _not_in_progress(self, job: Job) -> str:
+        return _why_not(job)
 
-    def _repo_changed(self) -> None:
-        self._watcher.changed()
-
-    async def _refresh(self) -> None:
-        before = self.step
-        await self._read()
-        if (
-            before == CompletionStep.SIGN
-            and self.step == CompletionStep.SIGN
-            and self._basis() != self._handoff_basis
-        ):
-            self._back_to_edit(
-                "The job's amount changed while the customer was signing (an update came "
-                "in). Check it and hand the phone over again."
-            )
-        self._notify()
-
-    async def _read(self) -> None:
-        record = await self._ctx.repo.job(self.job_id)
-        if record is None:
-            self.job = None
-            self.step = CompletionStep.UNAVAILABLE
-            self.unavailable_message = (
-                "This job is not on this device any more. Go back and sync, then try again."
-            )
-            return
-        self.job = record.job
-        if record.job.status is not JobStatus.IN_PROGRESS:
-            self.step = CompletionStep.UNAVAILABLE
-            self.unavailable_message = _why_not(record.job)
-            return
+    def _job_read(self, job: Job) -> None:
         # R5: the server works out whether the visit's trip charge is billable.
-        self.trip_cents = record.job.trip_charge_cents
+        self.trip_cents = job.trip_charge_cents
         if self.step in (CompletionStep.LOADING, CompletionStep.UNAVAILABLE):
             self.step = CompletionStep.EDIT
 
     # --- display values ------------------------------------------------------------------
-    @property
-    def title(self) -> str:
-        """App bar title."""
-        return "Customer sign-off" if self.step == CompletionStep.SIGN else "Complete job"
-
-    @property
-    def job_title(self) -> str:
-        """The job's name, or ""."""
-        return self.job.title if self.job else ""
-
     @property
     def total_cents(self) -> int:
         """What the marketplace charges when the customer signs (R9)."""
@@ -178,10 +118,7 @@ class CompletionState(Observable):
         if self.job is None:
             return []
         rows = [
-            AmountLine(
-                line.description if line.quantity == 1 else f"{line.quantity} × {line.description}",
-                format_cents(line.total_cents),
-            )
+            AmountLine(line_item_text(line), format_cents(line.total_cents))
             for line in self.job.line_items
         ]
         lines_total = sum(line.total_cents for line in self.job.line_items)
@@ -208,10 +145,7 @@ class CompletionState(Observable):
         self.summary = text
         self.summary_error = None
         self._notify()
-        async with self._save_lock:
-            await self._ctx.repo.save_draft(
-                completion_draft_key(self.job_id), "completion", {"summary": text}
-            )
+        await self._drafts.save({"summary": text})
 
     def _basis(self) -> tuple[Any, ...] | None:
         if self.job is None:
@@ -234,35 +168,9 @@ class CompletionState(Observable):
             self.summary_error = f"Keep the summary under {MAX_SUMMARY:,} characters."
         else:
             self.summary_error = None
-            self._handoff_basis = self._basis()
-            self.signing.clear()
-            self.step = CompletionStep.SIGN
+            self._start_signing()
         self._notify()
-        return self.step == CompletionStep.SIGN
-
-    def _back_to_edit(self, message: str | None) -> None:
-        self.step = CompletionStep.EDIT
-        self._handoff_basis = None
-        self.signing.clear()
-        self.error = message
-
-    async def hand_back(self) -> None:
-        """The customer hands the phone back without signing."""
-        if self.step == CompletionStep.SIGN and not self.busy:
-            self._back_to_edit(None)
-            self._notify()
-
-    def set_signer_name(self, name: str) -> None:
-        """The customer typed their name."""
-        self.signing.signer_name = name
-        self.error = None
-        self._notify()
-
-    def set_strokes(self, strokes: Sequence[Sequence[Sequence[float]]]) -> None:
-        """The pad's ink changed."""
-        self.signing.strokes = normalise_strokes(strokes)
-        self.error = None
-        self._notify()
+        return self._signing_now()
 
     def signed_content(self) -> dict[str, Any]:
         """Exactly what the customer signs now (for the record's ``content_sha256``)."""
@@ -275,51 +183,11 @@ class CompletionState(Observable):
             line_items=self.job.line_items,
         )
 
-    async def accept(self) -> bool:
-        """Render and bind the signature, queue ``job.complete``, go back to the job."""
-        if self.busy or self.step != CompletionStep.SIGN:
-            return False
-        problem = self.signing.missing()
-        if problem is not None:
-            self.error = problem
-            self._notify()
-            return False
-        self.busy = True
-        self.error = None
-        self._notify()
-        try:
-            return await self._accept()
-        finally:
-            self.busy = False
-            self._notify()
-
-    async def _accept(self) -> bool:
-        repo = self._ctx.repo
-        await self._read()
-        job = self.job
-        if job is None or self.step != CompletionStep.SIGN:
-            return False
-        if self._basis() != self._handoff_basis:
-            self._back_to_edit(
-                "The job's amount changed while the customer was signing (an update came "
-                "in). Check it and hand the phone over again."
-            )
-            return False
+    async def _queue(self, job: Job) -> bool:
         try:
             content = self.signed_content()
-            strokes = normalise_strokes(self.signing.strokes)
-            png = await repo.add_signature(strokes)
-            self.signing.strokes = strokes
-            record = build_signature_record(
-                form=self.signing,
-                png_sha256=png,
-                content=content,
-                consent_text=self.consent_text,
-                pro_user_id=repo.user.id,
-                device_id=repo.device_id,
-                clock=self._ctx.clock,
-            )
-            await repo.perform(
+            record = await self._signature(content, self.consent_text)
+            await self._ctx.repo.perform(
                 JobCompleteArgs(job_id=job.id, summary=self.summary.strip(), signature=record)
             )
         except ValidationError as exc:
@@ -329,19 +197,11 @@ class CompletionState(Observable):
         except DomainError as exc:
             self.error = exc.message
             return False
-        with contextlib.suppress(Exception):  # queued already; a stale draft is harmless
-            await repo.delete_draft(completion_draft_key(self.job_id))
-        self.dispose()
-        self._ctx.nav.back()
-        self._ctx.nav.notify(
+        await self._leave(
             f"Job signed off by {record.signer_name}. The marketplace charges "
-            f"{format_cents(int(content['total_cents']))} once this reaches it."
+            f"{format_cents(int(content['total_cents']))} once this reaches it.",
         )
         return True
-
-    def cancel(self) -> None:
-        """Leave without signing (the summary stays as a draft)."""
-        self._ctx.nav.back()
 
 
 def _why_not(job: Job) -> str:

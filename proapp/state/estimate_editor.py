@@ -28,18 +28,16 @@ from pydantic import ValidationError
 from proapp.domain.commands import EstimateSubmitArgs
 from proapp.domain.enums import EstimateStatus, LineItemKind, PartsSupplier
 from proapp.domain.errors import DomainError
-from proapp.domain.models import MAX_PHOTOS, CustomRequest, LineItem, new_id
+from proapp.domain.models import MAX_PHOTOS, LineItem, new_id
 from proapp.domain.money import format_cents, parse_money
-from proapp.domain.rules import ensure_estimate_window_open, is_estimate_window_open
-from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
 from proapp.state.request_detail import (
     ESTIMATE_STATUS_LABELS,
     closed_reason,
     estimate_draft_key,
 )
-from proapp.state.screen_support import Debouncer, read_photo_bytes
-from proapp.state.visit_proposal import AUTOSAVE_SECONDS, queued_notice
+from proapp.state.request_form import MISSING_REQUEST, RequestFormState
+from proapp.state.screen_support import read_photo_bytes
 
 __all__ = [
     "DEFAULT_VALID_DAYS",
@@ -205,7 +203,7 @@ async def _read_file(path: str | None) -> bytes | None:
         return None
 
 
-class EstimateEditorState(Observable):
+class EstimateEditorState(RequestFormState):
     """The estimate editor. Setters take what the pro typed (lines by ``line_id``);
     `submit` validates, queues, deletes the draft and goes back with a notice.
 
@@ -215,14 +213,11 @@ class EstimateEditorState(Observable):
     message), ``closed_reason`` (R2), ``existing_text``, ``busy``, ``adding_photo``.
     """
 
+    DRAFT_KIND = "estimate"
+
     def __init__(self, ctx: ScreenContext, route: Route) -> None:
-        super().__init__()
-        self._ctx = ctx
-        self.request_id = route.param("request_id")
+        super().__init__(ctx, route)
         self.title = "Estimate"
-        self.loaded = False
-        self.request: CustomRequest | None = None
-        self.request_title = ""
         self.estimate_id = new_id()
         self._lines: list[LineDraft] = [LineDraft(new_id())]
         self.parts_supplier = PartsSupplier.PRO
@@ -238,16 +233,10 @@ class EstimateEditorState(Observable):
         self.valid_days_error: str | None = None
         self.photos_error: str | None = None
         self.lines_error: str | None = None
-        self.error: str | None = None
-        self.closed_reason = ""
         self.existing_text = ""
         self.restored = False  # True when the form came back from a saved draft
-        self.busy = False
         self.adding_photo = False
-        self._tried = False
-        self._done = False
         self._items: list[LineItem | None] = []
-        self._autosave = Debouncer(AUTOSAVE_SECONDS, self._save_draft)
         self._recompute()
 
     # ------------------------------------------------------------------ loading
@@ -257,7 +246,7 @@ class EstimateEditorState(Observable):
         repo = self._ctx.repo
         record = await repo.request(self.request_id)
         if record is None:
-            self.closed_reason = "This request is no longer on this phone. Go back to the inbox."
+            self.closed_reason = MISSING_REQUEST
         else:
             self.request = record.request
             self.request_title = record.request.title
@@ -332,12 +321,8 @@ class EstimateEditorState(Observable):
             "photo_hashes": list(self.photo_hashes),
         }
 
-    async def _save_draft(self) -> None:
-        if self._done:
-            return
-        await self._ctx.repo.save_draft(
-            estimate_draft_key(self.request_id), "estimate", self._draft()
-        )
+    def _draft_key(self) -> str:
+        return estimate_draft_key(self.request_id)
 
     # ------------------------------------------------------------------ derived values
 
@@ -398,12 +383,8 @@ class EstimateEditorState(Observable):
         """False at the photo limit or while a photo is being prepared."""
         return not self.adding_photo and len(self.photo_hashes) < MAX_PHOTOS
 
-    def _edited(self) -> None:
-        self.error = None
+    def _revalidate(self) -> None:
         self._recompute()
-        if not self._done:
-            self._autosave.trigger()
-        self._notify()
 
     def _index(self, line_id: str) -> int:
         for index, line in enumerate(self._lines):
@@ -552,7 +533,7 @@ class EstimateEditorState(Observable):
         self._recompute()
         request = self.request
         if request is None:
-            self.error = "This request is no longer on this phone. Go back to the inbox."
+            self.error = MISSING_REQUEST
             self._notify()
             return
         if self.lines_error:
@@ -571,10 +552,9 @@ class EstimateEditorState(Observable):
         items = [item for item in self._items if item is not None]
         valid_days = self._parsed_valid_days()
         assert valid_days is not None and len(items) == len(self._lines)  # checked above
-        now = self._ctx.clock()
-        try:
-            ensure_estimate_window_open(request, now)  # R2
-            args = EstimateSubmitArgs(
+        await self._submit(
+            request,
+            lambda: EstimateSubmitArgs(
                 estimate_id=self.estimate_id,
                 request_id=self.request_id,
                 line_items=items,
@@ -582,35 +562,9 @@ class EstimateEditorState(Observable):
                 notes=self.notes.strip(),
                 photo_hashes=list(self.photo_hashes),
                 valid_days=valid_days,
-            )
-        except DomainError as exc:
-            if not is_estimate_window_open(request, now):
-                self.closed_reason = exc.message
-            self.error = exc.message
-            self._notify()
-            return
-        except ValidationError as exc:
-            self._show_validation(exc)
-            self._notify()
-            return
-        self.busy = True
-        self.error = None
-        self._notify()
-        try:
-            await self._ctx.repo.perform(args)
-        except DomainError as exc:
-            self.busy = False
-            self.error = exc.message
-            self._notify()
-            return
-        self._done = True
-        await self._autosave.cancel()
-        await self._ctx.repo.delete_draft(estimate_draft_key(self.request_id))
-        self.busy = False
-        self._notify()
-        status = self._ctx.repo.sync_status()
-        self._ctx.nav.back()
-        self._ctx.nav.notify(queued_notice("Estimate", status.connectivity))
+            ),
+            "Estimate",
+        )
 
     def _show_validation(self, exc: ValidationError) -> None:
         # The live checks mirror the model's limits; this is the safety net for the rest.
@@ -629,10 +583,6 @@ class EstimateEditorState(Observable):
         detail = "; ".join(messages) or "check the fields marked in red"
         self.error = f"This estimate cannot be sent yet: {detail}."
 
-    def cancel(self) -> None:
-        """Leave the editor; the draft stays for next time."""
-        self._ctx.nav.back()
-
     async def discard_draft(self) -> None:
         """Throw the draft away and leave (the pro asked to)."""
         self._done = True
@@ -640,7 +590,3 @@ class EstimateEditorState(Observable):
         await self._ctx.repo.delete_draft(estimate_draft_key(self.request_id))
         self._ctx.nav.back()
         self._ctx.nav.notify("Draft estimate discarded.")
-
-    def dispose(self) -> None:
-        """Save what is pending (detached) and stop."""
-        self._autosave.dispose()

@@ -17,7 +17,7 @@ while the screen exists.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +35,7 @@ from proapp.domain.rules import format_local, is_estimate_window_open
 from proapp.state.formatting import job_place
 from proapp.state.observable import Observable
 from proapp.state.ports import JobRecord, RequestRecord, Route, ScreenContext
-from proapp.state.screen_support import BackgroundTasks, Reloader, Ticker, format_countdown
+from proapp.state.screen_support import RepoWatcher, Ticker, format_countdown
 
 __all__ = [
     "ANSWERED_ESTIMATE_STATUSES",
@@ -301,10 +301,8 @@ class InboxState(Observable):
         self.view: InboxViewState = Loading()
         self._requests: list[RequestRecord] = []
         self._jobs: list[JobRecord] = []
-        self._tasks = BackgroundTasks()
-        self._reloader = Reloader(self._tasks, self._read)
-        self._ticker = Ticker(self._tasks, self.TICK_SECONDS, self.tick)
-        self._unsubscribe_repo: Callable[[], None] | None = None
+        self._watcher = RepoWatcher(self._read)
+        self._ticker = Ticker(self._watcher.tasks, self.TICK_SECONDS, self.tick)
         self._disposed = False
 
     @property
@@ -317,8 +315,7 @@ class InboxState(Observable):
         the countdown ticker) until `dispose`."""
         if self._disposed:
             return
-        if self._unsubscribe_repo is None:
-            self._unsubscribe_repo = self._ctx.repo.subscribe(self._reloader.request)
+        self._watcher.watch(self._ctx.repo)
         await self._read()
         if not self._disposed:
             self._ticker.start()
@@ -369,8 +366,4 @@ class InboxState(Observable):
         """Stop ticking and listening (the screen is gone)."""
         self._disposed = True
         self._ticker.stop()
-        self._tasks.cancel_all()
-        unsubscribe = self._unsubscribe_repo
-        self._unsubscribe_repo = None
-        if unsubscribe is not None:
-            unsubscribe()
+        self._watcher.stop()

@@ -8,16 +8,16 @@ clock starts at the first customer message after the pro's last reply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from proapp.domain.enums import MessageAuthorRole
 from proapp.domain.models import Message
 from proapp.domain.rules import format_local, message_reply_due_at
-from proapp.state._tasks import RepoWatcher
 from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
+from proapp.state.screen_support import RepoWatcher
 
 __all__ = [
     "FALLBACK_TIME_ZONE",
@@ -108,7 +108,6 @@ class MessagesState(Observable):
         self._ctx = ctx
         self.loading = True
         self.rows: tuple[ThreadRow, ...] = ()
-        self._unsubscribe: Callable[[], None] | None = None
         self._watcher = RepoWatcher(self.load)
 
     title = "Messages"
@@ -124,8 +123,7 @@ class MessagesState(Observable):
 
     async def load(self) -> None:
         """Read every cached message and group it into threads."""
-        if self._unsubscribe is None:
-            self._unsubscribe = self._ctx.repo.subscribe(self._repo_changed)
+        self._watcher.watch(self._ctx.repo)
         repo = self._ctx.repo
         messages = await repo.messages()
         jobs = {record.job.id: record.job for record in await repo.jobs()}
@@ -173,9 +171,6 @@ class MessagesState(Observable):
         self.loading = False
         self._notify()
 
-    def _repo_changed(self) -> None:
-        self._watcher.changed()
-
     def open(self, row: ThreadRow) -> None:
         """Show the conversation."""
         self._ctx.nav.open(row.route)
@@ -183,9 +178,6 @@ class MessagesState(Observable):
     def dispose(self) -> None:
         """Stop listening to the repository."""
         self._watcher.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
 
 def _preview(message: Message, me: str) -> str:

@@ -11,7 +11,6 @@ disabled and `actions_disabled_reason` says why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,8 +29,7 @@ from proapp.state.inbox import is_answered
 from proapp.state.observable import Observable
 from proapp.state.ports import RequestRecord, Route, ScreenContext
 from proapp.state.screen_support import (
-    BackgroundTasks,
-    Reloader,
+    RepoWatcher,
     Ticker,
     format_countdown,
     read_photo_bytes,
@@ -322,18 +320,15 @@ class RequestDetailState(Observable):
         self._record: RequestRecord | None = None
         self._photos: dict[str, bytes | None] = {}
         self._has_draft = False
-        self._tasks = BackgroundTasks()
-        self._reloader = Reloader(self._tasks, self._read)
-        self._ticker = Ticker(self._tasks, self.TICK_SECONDS, self.tick)
-        self._unsubscribe_repo: Callable[[], None] | None = None
+        self._watcher = RepoWatcher(self._read)
+        self._ticker = Ticker(self._watcher.tasks, self.TICK_SECONDS, self.tick)
         self._disposed = False
 
     async def load(self) -> None:
         """Read the request and keep the screen current until `dispose`."""
         if self._disposed:
             return
-        if self._unsubscribe_repo is None:
-            self._unsubscribe_repo = self._ctx.repo.subscribe(self._reloader.request)
+        self._watcher.watch(self._ctx.repo)
         await self._read()
         if not self._disposed:
             self._ticker.start()
@@ -411,7 +406,4 @@ class RequestDetailState(Observable):
         """Stop ticking and listening."""
         self._disposed = True
         self._ticker.stop()
-        self._tasks.cancel_all()
-        if self._unsubscribe_repo is not None:
-            self._unsubscribe_repo()
-            self._unsubscribe_repo = None
+        self._watcher.stop()

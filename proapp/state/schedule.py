@@ -8,9 +8,7 @@ overlap.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
@@ -20,6 +18,7 @@ from proapp.domain.models import Address, Job, TimeWindow, User
 from proapp.state.formatting import format_clock
 from proapp.state.observable import Observable
 from proapp.state.ports import ProRepository
+from proapp.state.screen_support import RepoWatcher
 from proapp.sync.connectivity import Connectivity
 
 __all__ = [
@@ -150,7 +149,7 @@ def queued_notice(repo: ProRepository, done: str) -> str:
 
 class RepoFollowingState(Observable):
     """Base of the schedule screens' states: re-reads the repository after every local
-    action or sync (``ProRepository.subscribe``), one reload at a time.
+    action or sync (``ProRepository.subscribe``), one reload at a time (`RepoWatcher`).
 
     Subclasses implement `_read` (read the repo, set display values; no notify).
     """
@@ -158,9 +157,7 @@ class RepoFollowingState(Observable):
     def __init__(self, repo: ProRepository) -> None:
         super().__init__()
         self._repo = repo
-        self._unsubscribe_repo: Callable[[], None] | None = None
-        self._reload_task: asyncio.Task[None] | None = None
-        self._reload_again = False
+        self._watcher = RepoWatcher(self._reload)
         self._disposed = False
 
     async def _read(self) -> None:
@@ -168,49 +165,25 @@ class RepoFollowingState(Observable):
 
     async def load(self) -> None:
         """Read what the device holds and start following changes."""
-        if self._unsubscribe_repo is None and not self._disposed:
-            self._unsubscribe_repo = self._repo.subscribe(self._repo_changed)
+        if not self._disposed:
+            self._watcher.watch(self._repo)
         await self._read()
         self._notify()
 
-    def _repo_changed(self) -> None:
-        if self._disposed:
-            return
-        if self._reload_task is not None and not self._reload_task.done():
-            # A sync can fire many notifications in a row: one more read after the
-            # current one covers them all.
-            self._reload_again = True
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (called from a plain thread): nothing to schedule
-            return
-        self._reload_task = loop.create_task(self._reload())
-
     async def _reload(self) -> None:
-        while True:
-            self._reload_again = False
-            try:
-                await self._read()
-            except Exception:
-                logger.exception("re-reading the schedule failed")
-                return
-            if self._disposed:
-                return
+        try:
+            await self._read()
+        except Exception:
+            logger.exception("re-reading the schedule failed")
+            return
+        if not self._disposed:
             self._notify()
-            if not self._reload_again:
-                return
 
     async def settle(self) -> None:
         """Wait for a pending re-read (tests, and callers that need fresh values)."""
-        while self._reload_task is not None and not self._reload_task.done():
-            await self._reload_task
+        await self._watcher.settle()
 
     def dispose(self) -> None:
         """Stop following the repository (the screen is gone)."""
         self._disposed = True
-        if self._unsubscribe_repo is not None:
-            self._unsubscribe_repo()
-            self._unsubscribe_repo = None
-        if self._reload_task is not None and not self._reload_task.done():
-            self._reload_task.cancel()
+        self._watcher.stop()

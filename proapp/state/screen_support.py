@@ -1,5 +1,6 @@
-"""Small tools the screen states share: owned background tasks, a coalescing reloader,
-a ticker for live countdowns, a debouncer for autosave, countdown texts, photo bytes.
+"""Small tools the screen states share: owned background tasks, a coalescing reloader
+(and `RepoWatcher`, the repository listener built on it), a ticker for live countdowns,
+a draft writer and a debouncer for autosave, countdown texts, photo bytes.
 
 No Flet here (import-linter ``sync-no-ui`` covers ``proapp.state``). Everything runs on
 the event loop that calls the state (Flet's loop in the app, ``asyncio.run`` in tests).
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,9 @@ from proapp.state.ports import ProRepository
 __all__ = [
     "BackgroundTasks",
     "Debouncer",
+    "DraftWriter",
     "Reloader",
+    "RepoWatcher",
     "Ticker",
     "format_countdown",
     "format_span",
@@ -86,6 +89,7 @@ class Reloader:
         self._reload = reload
         self._running = False
         self._again = False
+        self._task: asyncio.Task[None] | None = None
 
     def request(self) -> None:
         """Schedule a re-read (a repository listener: sync, returns at once)."""
@@ -93,7 +97,12 @@ class Reloader:
             self._again = True
             return
         self._running = True
-        self._tasks.spawn(self._loop())
+        self._task = self._tasks.spawn(self._loop())
+
+    async def settle(self) -> None:
+        """Wait until no re-read is running or queued (a failed one is logged already)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
 
     async def _loop(self) -> None:
         try:
@@ -104,6 +113,49 @@ class Reloader:
                     return
         finally:
             self._running = False
+
+
+class RepoWatcher:
+    """Keeps a screen current: `watch` listens to the repository, and each burst of
+    changes leads to one re-read (``reload``, async, coalesced by `Reloader`).
+
+    Listeners are called on the event loop, often in bursts (a sync, every sync-status
+    tick). The re-reads run as `tasks` the screen owns (a `Ticker` may share them);
+    `stop`, from ``dispose``, cancels them and stops listening.
+    """
+
+    def __init__(self, reload: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.tasks = BackgroundTasks()
+        self._reloader = Reloader(self.tasks, reload)
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def watch(self, repo: ProRepository) -> bool:
+        """Listen to ``repo`` (once; later calls do nothing). True on the first call."""
+        if self._unsubscribe is not None:
+            return False
+        self._unsubscribe = repo.subscribe(self.changed)
+        return True
+
+    def changed(self) -> None:
+        """A repository listener: schedule a re-read (ignored with no running loop,
+        e.g. a notification sent from a test outside ``asyncio.run``)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._reloader.request()
+
+    async def settle(self) -> None:
+        """Wait for a pending re-read (tests, and callers that need fresh values)."""
+        await self._reloader.settle()
+
+    def stop(self) -> None:
+        """Stop listening and cancel a running or queued re-read (the screen is going
+        away; safe to call twice)."""
+        self.tasks.cancel_all()
+        unsubscribe, self._unsubscribe = self._unsubscribe, None
+        if unsubscribe is not None:
+            unsubscribe()
 
 
 class Ticker:
@@ -137,6 +189,30 @@ class Ticker:
         while True:
             await asyncio.sleep(self._interval_s)
             self._on_tick()
+
+
+class DraftWriter:
+    """Saves one screen's draft at once on every edit, one save at a time: saves land in
+    the order of the edits, so an older one never overwrites a newer one."""
+
+    def __init__(self, repo: ProRepository, key: str, kind: str) -> None:
+        self._repo = repo
+        self.key = key
+        self._kind = kind
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> Mapping[str, Any] | None:
+        """The saved draft, or None."""
+        return await self._repo.load_draft(self.key)
+
+    async def save(self, data: Mapping[str, Any]) -> None:
+        """Store ``data`` as the draft."""
+        async with self._lock:
+            await self._repo.save_draft(self.key, self._kind, data)
+
+    async def delete(self) -> None:
+        """Forget the draft (its action was queued)."""
+        await self._repo.delete_draft(self.key)
 
 
 class Debouncer:

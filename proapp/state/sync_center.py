@@ -14,7 +14,6 @@ completion; R8, R9) are not editable here: the signature binds exactly what was 
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from proapp.domain.money import format_cents, parse_money
 from proapp.state.formatting import format_clock
 from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
+from proapp.state.screen_support import RepoWatcher
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.outbox import MutationState, OutboxEntry
 from proapp.sync.status import BlobProgress, SyncPhase, SyncStatus
@@ -326,8 +326,7 @@ class SyncCenterState(Observable):
         self.editing: EditForm | None = None
         self.busy = False
         self._entries: dict[int, OutboxEntry] = {}
-        self._loading_task: asyncio.Task[None] | None = None
-        self._reload = False
+        self._watcher = RepoWatcher(self._reload_queue)
         self._unsubscribe: Callable[[], None] | None = ctx.repo.subscribe(self._changed)
 
     # ------------------------------------------------------------------ display
@@ -451,26 +450,16 @@ class SyncCenterState(Observable):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self._watcher.stop()
 
     def _changed(self) -> None:
         self.status = self._repo.sync_status()
         self._notify()  # status lines redraw at once; the queue re-reads below
-        if self._loading_task is not None and not self._loading_task.done():
-            self._reload = True
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._loading_task = loop.create_task(self._reload_loop())
+        self._watcher.changed()
 
-    async def _reload_loop(self) -> None:
+    async def _reload_queue(self) -> None:
         try:
-            while True:
-                self._reload = False
-                await self.load()
-                if not self._reload:
-                    return
+            await self.load()
         except Exception:
             logger.exception("sync center could not re-read the queue")
 

@@ -7,9 +7,7 @@ appears only when the customer chose to share it at checkout (``Job.customer_pho
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,10 +18,10 @@ from proapp.domain.enums import MessageAuthorRole
 from proapp.domain.errors import DomainError
 from proapp.domain.models import Message, new_id
 from proapp.domain.rules import format_local
-from proapp.state._tasks import RepoWatcher
 from proapp.state.messages import FALLBACK_TIME_ZONE, ReplyStatus, reply_status
 from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
+from proapp.state.screen_support import DraftWriter, RepoWatcher
 from proapp.sync.outbox import OutboxEntry
 
 __all__ = ["MAX_BODY", "MessageRow", "ThreadState", "tel_url", "thread_draft_key"]
@@ -83,10 +81,9 @@ class ThreadState(Observable):
         self.error: str | None = None
         self.sending = False
         self._message_id = new_id()  # kept until the send is queued: a retry reuses it
-        self._unsubscribe: Callable[[], None] | None = None
         self._watcher = RepoWatcher(self._reload)
         self._time_zone = FALLBACK_TIME_ZONE
-        self._save_lock = asyncio.Lock()
+        self._drafts = DraftWriter(ctx.repo, thread_draft_key(self.kind, self.thread_id), "message")
 
     @property
     def phone_url(self) -> str | None:
@@ -105,19 +102,14 @@ class ThreadState(Observable):
 
     async def load(self) -> None:
         """Read the thread, its job or request, the draft and the outbox."""
-        first = self._unsubscribe is None
-        if first:
-            self._unsubscribe = self._ctx.repo.subscribe(self._repo_changed)
+        first = self._watcher.watch(self._ctx.repo)
         await self._read()
         if first:
-            draft = await self._ctx.repo.load_draft(thread_draft_key(self.kind, self.thread_id))
+            draft = await self._drafts.load()
             if draft is not None:
                 self.text = str(draft.get("text", ""))
                 self._message_id = str(draft.get("message_id") or self._message_id)
         self._notify()
-
-    def _repo_changed(self) -> None:
-        self._watcher.changed()
 
     async def _reload(self) -> None:
         await self._read()
@@ -208,12 +200,7 @@ class ThreadState(Observable):
         self.text = text
         self.error = None
         self._notify()
-        async with self._save_lock:
-            await self._ctx.repo.save_draft(
-                thread_draft_key(self.kind, self.thread_id),
-                "message",
-                {"text": text, "message_id": self._message_id},
-            )
+        await self._drafts.save({"text": text, "message_id": self._message_id})
 
     async def send(self) -> bool:
         """Queue the message (works offline); clear the composer on success."""
@@ -241,7 +228,7 @@ class ThreadState(Observable):
         self.text = ""
         self._message_id = new_id()
         with contextlib.suppress(Exception):  # queued; an old draft only refills the box
-            await self._ctx.repo.delete_draft(thread_draft_key(self.kind, self.thread_id))
+            await self._drafts.delete()
         await self._read()
         self._notify()
         return True
@@ -264,6 +251,3 @@ class ThreadState(Observable):
     def dispose(self) -> None:
         """Stop listening to the repository."""
         self._watcher.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None

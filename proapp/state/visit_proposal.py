@@ -23,18 +23,19 @@ from pydantic import ValidationError
 from proapp.domain.commands import VisitProposeArgs
 from proapp.domain.enums import WaiverTerms
 from proapp.domain.errors import DomainError
-from proapp.domain.models import CustomRequest, new_id
+from proapp.domain.models import new_id
 from proapp.domain.money import format_cents, parse_money
 from proapp.domain.rules import (
-    ensure_estimate_window_open,
-    is_estimate_window_open,
     minimum_trip_charge_cents,
 )
-from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
 from proapp.state.request_detail import VISIT_STATUS_LABELS, closed_reason, visit_draft_key
-from proapp.state.screen_support import Debouncer
-from proapp.sync.connectivity import Connectivity
+from proapp.state.request_form import (
+    AUTOSAVE_SECONDS,
+    MISSING_REQUEST,
+    RequestFormState,
+    queued_notice,
+)
 
 __all__ = [
     "AUTOSAVE_SECONDS",
@@ -48,9 +49,6 @@ logger = logging.getLogger(__name__)
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
-AUTOSAVE_SECONDS = 0.5
-"""Quiet time after the last keystroke before the draft is saved."""
-
 NOTE_MAX = 2000
 """Longest note `VisitProposeArgs` accepts."""
 
@@ -62,14 +60,7 @@ WAIVER_CHOICES: tuple[tuple[WaiverTerms, str], ...] = (
 """R4 waiver terms in the order the form offers them, with their labels."""
 
 
-def queued_notice(what: str, connectivity: Connectivity) -> str:
-    """The snackbar after a queued action: honest about when it reaches the customer."""
-    if connectivity is Connectivity.ONLINE:
-        return f"{what} saved; it will be sent to the customer in a moment."
-    return f"{what} saved; it will be sent to the customer when you are back online."
-
-
-class VisitProposalState(Observable):
+class VisitProposalState(RequestFormState):
     """The visit proposal form. Setters take what the pro typed; `submit` validates,
     queues `VisitProposeArgs`, then goes back with a notice.
 
@@ -78,14 +69,11 @@ class VisitProposalState(Observable):
     ``closed_reason``, ``busy``, ``discount_enabled``.
     """
 
+    DRAFT_KIND = "visit"
+
     def __init__(self, ctx: ScreenContext, route: Route) -> None:
-        super().__init__()
-        self._ctx = ctx
-        self.request_id = route.param("request_id")
+        super().__init__(ctx, route)
         self.title = "Propose a visit"
-        self.loaded = False
-        self.request: CustomRequest | None = None
-        self.request_title = ""
         self.visit_id = new_id()
         self.price_text = ""
         self.waiver = WaiverTerms.NONE
@@ -94,16 +82,10 @@ class VisitProposalState(Observable):
         self.price_error: str | None = None
         self.discount_error: str | None = None
         self.note_error: str | None = None
-        self.error: str | None = None
         self.state_code = ""
         self.minimum_cents = 0
         self.minimum_text = ""
         self.existing_text = ""
-        self.closed_reason = ""
-        self.busy = False
-        self._tried = False  # after a submit attempt, empty required fields are errors
-        self._done = False
-        self._autosave = Debouncer(AUTOSAVE_SECONDS, self._save_draft)
 
     # ------------------------------------------------------------------ loading
 
@@ -111,7 +93,7 @@ class VisitProposalState(Observable):
         """Read the request (for the state's minimum trip charge) and any saved draft."""
         record = await self._ctx.repo.request(self.request_id)
         if record is None:
-            self.error = "This request is no longer on this phone. Go back to the inbox."
+            self.error = MISSING_REQUEST
             self.closed_reason = self.error
             self.loaded = True
             self._notify()
@@ -171,10 +153,8 @@ class VisitProposalState(Observable):
             "note": self.note,
         }
 
-    async def _save_draft(self) -> None:
-        if self._done:
-            return
-        await self._ctx.repo.save_draft(visit_draft_key(self.request_id), "visit", self._draft())
+    def _draft_key(self) -> str:
+        return visit_draft_key(self.request_id)
 
     # ------------------------------------------------------------------ editing
 
@@ -182,11 +162,6 @@ class VisitProposalState(Observable):
     def discount_enabled(self) -> bool:
         """The discount field only means something with DISCOUNT_IF_PROCEED (R4)."""
         return self.waiver is WaiverTerms.DISCOUNT_IF_PROCEED
-
-    @property
-    def can_submit(self) -> bool:
-        """False while sending or when the request no longer takes proposals (R2)."""
-        return self.loaded and not self.busy and not self.closed_reason
 
     def set_price(self, text: str) -> None:
         """The price as typed (dollars, e.g. ``45`` or ``45.00``)."""
@@ -208,12 +183,8 @@ class VisitProposalState(Observable):
         self.note = text
         self._edited()
 
-    def _edited(self) -> None:
-        self.error = None
+    def _revalidate(self) -> None:
         self._validate_live()
-        if not self._done:
-            self._autosave.trigger()
-        self._notify()
 
     # ------------------------------------------------------------------ validation
 
@@ -290,52 +261,26 @@ class VisitProposalState(Observable):
         price, discount = self._validate_live()
         request = self.request
         if request is None:
-            self.error = "This request is no longer on this phone. Go back to the inbox."
+            self.error = MISSING_REQUEST
             self._notify()
             return
         if self.has_field_errors or price is None:
             self.error = "Check the fields marked in red, then send again."
             self._notify()
             return
-        now = self._ctx.clock()
-        try:
-            # R2: a closed request takes no visit proposals either.
-            ensure_estimate_window_open(request, now)
-            args = VisitProposeArgs(
+        # R2: a closed request takes no visit proposals either.
+        await self._submit(
+            request,
+            lambda: VisitProposeArgs(
                 visit_id=self.visit_id,
                 request_id=self.request_id,
                 price_cents=price,
                 waiver_terms=self.waiver,
                 discount_cents=discount,
                 note=self.note.strip(),
-            )
-        except DomainError as exc:
-            self.closed_reason = "" if is_estimate_window_open(request, now) else exc.message
-            self.error = exc.message
-            self._notify()
-            return
-        except ValidationError as exc:
-            self._show_validation(exc)
-            self._notify()
-            return
-        self.busy = True
-        self.error = None
-        self._notify()
-        try:
-            await self._ctx.repo.perform(args)
-        except DomainError as exc:
-            self.busy = False
-            self.error = exc.message
-            self._notify()
-            return
-        self._done = True
-        await self._autosave.cancel()
-        await self._ctx.repo.delete_draft(visit_draft_key(self.request_id))
-        self.busy = False
-        self._notify()
-        status = self._ctx.repo.sync_status()
-        self._ctx.nav.back()
-        self._ctx.nav.notify(queued_notice("Visit proposal", status.connectivity))
+            ),
+            "Visit proposal",
+        )
 
     def _show_validation(self, exc: ValidationError) -> None:
         # The live checks catch nearly everything; this maps what is left to a field.
@@ -356,11 +301,3 @@ class VisitProposalState(Observable):
             if messages
             else "Check the fields marked in red, then send again."
         )
-
-    def cancel(self) -> None:
-        """Leave the form; the draft stays for next time."""
-        self._ctx.nav.back()
-
-    def dispose(self) -> None:
-        """Save what is pending (detached) and stop."""
-        self._autosave.dispose()

@@ -12,10 +12,13 @@ from typing import Any
 
 import flet as ft
 
-from proapp.state.change_order import KIND_LABELS, ChangeOrderState, Step
+from proapp.state.change_order import KIND_LABELS, ChangeOrderState
 from proapp.views.signature_pad import SigningPanel, big_text
-from proapp.views.theme import TAP_TARGET, centered_column
+from proapp.views.signoff import SignOffView, scroll_page, section, totals_row
+from proapp.views.theme import TAP_TARGET
 
+# scroll_page, section and totals_row live in `proapp.views.signoff` now; re-exported
+# because this module used to define them.
 __all__ = ["ChangeOrderView", "scroll_page", "section", "totals_row"]
 
 THUMB = 88
@@ -27,43 +30,6 @@ def _has_page() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def scroll_page(content: ft.Control) -> ft.Control:
-    """A scrolling form page. A Column, not a ListView: a ListView drops off-screen
-    controls from the accessibility tree, so tests (and screen readers) could not find
-    the buttons at the bottom of a long form without scrolling first."""
-    return ft.Column(
-        [
-            ft.Container(
-                padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-                content=centered_column(content),
-            )
-        ],
-        scroll=ft.ScrollMode.AUTO,
-        expand=True,
-    )
-
-
-def section(text: str) -> ft.Control:
-    """A section heading."""
-    return ft.Semantics(
-        header=True,
-        content=ft.Text(text, size=18, weight=ft.FontWeight.W_700, color=ft.Colors.PRIMARY),
-    )
-
-
-def totals_row(label: str, value: ft.Text, *, strong: bool = False) -> ft.Control:
-    """``label ............ value``."""
-    return ft.Row(
-        [
-            ft.Text(
-                label, size=18 if strong else 16, weight=ft.FontWeight.W_700 if strong else None
-            ),
-            value,
-        ],
-        alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-    )
 
 
 class _LineControls:
@@ -191,15 +157,11 @@ class _LineControls:
         self.total.value = state.line_total_text(index) or "—"
 
 
-class ChangeOrderView:
+class ChangeOrderView(SignOffView[ChangeOrderState]):
     """Builds the change order screen from `ChangeOrderState`."""
 
     def __init__(self, state: ChangeOrderState, refresh: Callable[[], None]) -> None:
-        self.state = state
-        self._refresh = refresh
-        self._shape: tuple[Any, ...] | None = None
         self._lines: list[_LineControls] = []
-        self._panel: SigningPanel | None = None
         self._checkboxes: dict[str, ft.Checkbox] = {}
         # With a page at hand the picker is registered now and opened by a client action
         # inside the tap itself (the only way iOS Safari opens a file dialog); without one
@@ -224,34 +186,7 @@ class ChangeOrderView:
         self._totals = ft.Semantics(identifier="co-totals", live_region=True, container=True)
         self._lines_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self._photos_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
-        self._error = ft.Text("", color=ft.Colors.ERROR, size=16, weight=ft.FontWeight.W_600)
-        self._error_box = ft.Semantics(
-            identifier="co-error", live_region=True, content=self._error, visible=False
-        )
-        self._handoff = ft.FilledButton(
-            "Hand to customer",
-            icon=ft.Icons.FRONT_HAND_OUTLINED,
-            height=TAP_TARGET + 8,
-            on_click=self._handoff_clicked,
-            expand=True,
-        )
-        self._body = ft.Container(expand=True)
-        self.control: ft.Control = ft.SafeArea(expand=True, content=self._body)
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
-
-    @property
-    def title(self) -> str:
-        """App bar title."""
-        return self.state.title
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _changed(self) -> None:
-        self.render()
-        self._refresh()
+        super().__init__(state, refresh, prefix="co", handoff_label="Hand to customer")
 
     # --- rendering -------------------------------------------------------------------------
     def _shape_of(self) -> tuple[Any, ...]:
@@ -266,48 +201,10 @@ class ChangeOrderView:
             id(s.summary),
         )
 
-    def render(self) -> None:
-        """Rebuild if the form's shape changed, then sync every value."""
-        shape = self._shape_of()
-        if shape != self._shape:
-            self._shape = shape
-            self._body.content = self._build()
-        self._sync()
-
-    def _build(self) -> ft.Control:
+    def _build_form(self) -> ft.Control:
         s = self.state
         self._lines = []
         self._checkboxes = {}
-        self._panel = None
-        if s.step is Step.LOADING:
-            return ft.Container(
-                alignment=ft.Alignment.CENTER, expand=True, content=ft.ProgressRing()
-            )
-        if s.step is Step.UNAVAILABLE:
-            return ft.Container(
-                padding=24,
-                alignment=ft.Alignment.CENTER,
-                expand=True,
-                content=ft.Semantics(
-                    identifier="co-unavailable",
-                    live_region=True,
-                    content=ft.Column(
-                        [
-                            ft.Icon(ft.Icons.INFO_OUTLINE, size=48, color=ft.Colors.PRIMARY),
-                            ft.Text(s.unavailable_message, size=18, text_align=ft.TextAlign.CENTER),
-                        ],
-                        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                        tight=True,
-                        spacing=16,
-                    ),
-                ),
-            )
-        if s.step is Step.SIGN:
-            return self._build_signing()
-        return self._build_form()
-
-    def _build_form(self) -> ft.Control:
-        s = self.state
         self._reason.value = s.reason
         existing: list[ft.Control] = []
         for row in s.existing_rows():
@@ -391,12 +288,7 @@ class ChangeOrderView:
                 section("Total"),
                 self._totals,
                 self._error_box,
-                ft.Semantics(
-                    identifier="co-handoff",
-                    button=True,
-                    label="Hand to customer",
-                    content=ft.Row([self._handoff]),
-                ),
+                self._handoff_control(),
                 ft.Text(
                     "The customer checks the change and signs on this phone.",
                     size=13,
@@ -448,7 +340,7 @@ class ChangeOrderView:
             ),
         )
 
-    def _build_signing(self) -> ft.Control:
+    def _build_signing(self) -> SigningPanel:
         s = self.state
         summary = s.summary
         assert summary is not None
@@ -476,7 +368,7 @@ class ChangeOrderView:
                 spacing=6,
             ),
         )
-        self._panel = SigningPanel(
+        return SigningPanel(
             s,
             heading="Please check this change",
             summary=[
@@ -495,15 +387,9 @@ class ChangeOrderView:
             consent_text=summary.consent_text,
             accept_label="Accept and sign",
         )
-        return scroll_page(self._panel.control)
 
-    def _sync(self) -> None:
+    def _sync_form(self) -> None:
         s = self.state
-        if s.step is Step.SIGN and self._panel is not None:
-            self._panel.sync()
-            return
-        if s.step is not Step.EDIT:
-            return
         self._reason.error = s.errors.get("reason")
         for index, controls in enumerate(self._lines):
             controls.sync(s, index)
@@ -523,9 +409,6 @@ class ChangeOrderView:
         photos_error = s.errors.get("photos")
         self._photos_error.value = photos_error or ""
         self._photos_error.visible = bool(photos_error)
-        self._error.value = s.error or ""
-        self._error_box.visible = bool(s.error)
-        self._handoff.disabled = s.busy
 
     # --- events ----------------------------------------------------------------------------
     async def _reason_changed(self, e: ft.Event[ft.TextField]) -> None:
@@ -575,6 +458,3 @@ class ChangeOrderView:
         files = [f.bytes for f in picked if f.bytes]
         if files:
             await self.state.add_photos(files)
-
-    async def _handoff_clicked(self) -> None:
-        await self.state.hand_to_customer()

@@ -8,15 +8,9 @@ from typing import Any
 
 import flet as ft
 
-from proapp.state.completion import (
-    CUSTOMER_PAYMENT_NOTE,
-    PAYMENT_NOTE,
-    CompletionState,
-    CompletionStep,
-)
-from proapp.views.change_order import scroll_page, section, totals_row
+from proapp.state.completion import CUSTOMER_PAYMENT_NOTE, PAYMENT_NOTE, CompletionState
 from proapp.views.signature_pad import SigningPanel, big_text
-from proapp.views.theme import TAP_TARGET
+from proapp.views.signoff import SignOffView, scroll_page, section, totals_row
 
 __all__ = ["CompletionView"]
 
@@ -45,14 +39,10 @@ def _payment_note(size: int = 16, text: str = PAYMENT_NOTE) -> ft.Control:
     )
 
 
-class CompletionView:
+class CompletionView(SignOffView[CompletionState]):
     """Builds the completion screen from `CompletionState`."""
 
     def __init__(self, state: CompletionState, refresh: Callable[[], None]) -> None:
-        self.state = state
-        self._refresh = refresh
-        self._shape: tuple[Any, ...] | None = None
-        self._panel: SigningPanel | None = None
         self._summary = ft.TextField(
             error_max_lines=3,
             label="Work summary",
@@ -64,43 +54,13 @@ class CompletionView:
             expand=True,
             on_change=self._summary_changed,
         )
-        self._error = ft.Text("", color=ft.Colors.ERROR, size=16, weight=ft.FontWeight.W_600)
-        self._error_box = ft.Semantics(
-            identifier="complete-error", live_region=True, content=self._error, visible=False
+        super().__init__(
+            state, refresh, prefix="complete", handoff_label="Hand to customer to sign"
         )
-        self._handoff = ft.FilledButton(
-            "Hand to customer to sign",
-            icon=ft.Icons.FRONT_HAND_OUTLINED,
-            height=TAP_TARGET + 8,
-            on_click=self._handoff_clicked,
-            expand=True,
-        )
-        self._body = ft.Container(expand=True)
-        self.control: ft.Control = ft.SafeArea(expand=True, content=self._body)
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
 
-    @property
-    def title(self) -> str:
-        """App bar title."""
-        return self.state.title
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _changed(self) -> None:
-        self.render()
-        self._refresh()
-
-    def render(self) -> None:
-        """Rebuild when the step or amounts change; otherwise update errors only."""
+    def _shape_of(self) -> tuple[Any, ...]:
         s = self.state
-        shape = (s.step, s.unavailable_message, s.amount_text, tuple(s.breakdown()))
-        if shape != self._shape:
-            self._shape = shape
-            self._body.content = self._build()
-        self._sync()
+        return (s.step, s.unavailable_message, s.amount_text, tuple(s.breakdown()))
 
     def _amount_box(self, *, large: bool) -> ft.Control:
         s = self.state
@@ -136,57 +96,34 @@ class CompletionView:
             ),
         )
 
-    def _build(self) -> ft.Control:
+    def _build_signing(self) -> SigningPanel:
         s = self.state
-        self._panel = None
-        if s.step == CompletionStep.LOADING:
-            return ft.Container(
-                alignment=ft.Alignment.CENTER, expand=True, content=ft.ProgressRing()
-            )
-        if s.step == CompletionStep.UNAVAILABLE:
-            return ft.Container(
-                padding=24,
-                alignment=ft.Alignment.CENTER,
-                expand=True,
-                content=ft.Semantics(
-                    identifier="complete-unavailable",
-                    live_region=True,
+        return SigningPanel(
+            s,
+            heading="Is the work complete?",
+            summary=[
+                ft.Semantics(
+                    identifier="sign-summary",
+                    container=True,
+                    label=f"{s.job_title}. Work done: {s.summary.strip()}",
                     content=ft.Column(
                         [
-                            ft.Icon(ft.Icons.INFO_OUTLINE, size=48, color=ft.Colors.PRIMARY),
-                            ft.Text(s.unavailable_message, size=18, text_align=ft.TextAlign.CENTER),
+                            big_text(s.job_title, size=22, weight=ft.FontWeight.W_700),
+                            big_text("Work done:", size=18, weight=ft.FontWeight.W_700),
+                            big_text(s.summary.strip(), size=22),
                         ],
-                        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                        tight=True,
-                        spacing=16,
+                        spacing=8,
                     ),
                 ),
-            )
-        if s.step == CompletionStep.SIGN:
-            self._panel = SigningPanel(
-                s,
-                heading="Is the work complete?",
-                summary=[
-                    ft.Semantics(
-                        identifier="sign-summary",
-                        container=True,
-                        label=f"{s.job_title}. Work done: {s.summary.strip()}",
-                        content=ft.Column(
-                            [
-                                big_text(s.job_title, size=22, weight=ft.FontWeight.W_700),
-                                big_text("Work done:", size=18, weight=ft.FontWeight.W_700),
-                                big_text(s.summary.strip(), size=22),
-                            ],
-                            spacing=8,
-                        ),
-                    ),
-                    self._amount_box(large=True),
-                    _payment_note(size=18, text=CUSTOMER_PAYMENT_NOTE),
-                ],
-                consent_text=s.consent_text,
-                accept_label="Accept and sign",
-            )
-            return scroll_page(self._panel.control)
+                self._amount_box(large=True),
+                _payment_note(size=18, text=CUSTOMER_PAYMENT_NOTE),
+            ],
+            consent_text=s.consent_text,
+            accept_label="Accept and sign",
+        )
+
+    def _build_form(self) -> ft.Control:
+        s = self.state
         self._summary.value = s.summary
         content = ft.Column(
             [
@@ -196,29 +133,14 @@ class CompletionView:
                 self._amount_box(large=False),
                 _payment_note(),
                 self._error_box,
-                ft.Semantics(
-                    identifier="complete-handoff",
-                    button=True,
-                    label="Hand to customer to sign",
-                    content=ft.Row([self._handoff]),
-                ),
+                self._handoff_control(),
             ],
             spacing=14,
         )
         return scroll_page(content)
 
-    def _sync(self) -> None:
-        s = self.state
-        if s.step == CompletionStep.SIGN and self._panel is not None:
-            self._panel.sync()
-            return
-        self._summary.error = s.summary_error
-        self._error.value = s.error or ""
-        self._error_box.visible = bool(s.error)
-        self._handoff.disabled = s.busy
+    def _sync_form(self) -> None:
+        self._summary.error = self.state.summary_error
 
     async def _summary_changed(self, e: ft.Event[ft.TextField]) -> None:
         await self.state.set_summary(e.control.value)
-
-    async def _handoff_clicked(self) -> None:
-        await self.state.hand_to_customer()

@@ -25,14 +25,16 @@ from proapp.state.estimate_editor import (
 from proapp.views.screen_parts import (
     THUMB_SIZE,
     ErrorBox,
-    notice,
+    NoticeBox,
+    form_page,
     photo_thumb,
     primary_button,
+    radio_choices,
     secondary_button,
     section_title,
     set_text,
 )
-from proapp.views.theme import centered_column
+from proapp.views.state_view import StateView
 
 __all__ = ["EstimateEditorView", "camera_module"]
 
@@ -185,13 +187,12 @@ class _LineControls:
         self._state.set_line_price(self.line_id, e.control.value)
 
 
-class EstimateEditorView:
+class EstimateEditorView(StateView):
     """Lines, parts, notes and photos in a scrolling form; the total and "Send" stay at
     the bottom. Line controls are reused across renders so typing keeps its focus."""
 
     def __init__(self, state: EstimateEditorState, refresh: Callable[[], None]) -> None:
         self.state = state
-        self._refresh = refresh
         self.title = state.title
         self._picker: ft.FilePicker | None = None
         self._line_controls: dict[str, _LineControls] = {}
@@ -199,31 +200,23 @@ class EstimateEditorView:
         self._shown_photos: tuple[tuple[str, bool], ...] | None = None
 
         self._request_title = ft.Text(size=15, color=ft.Colors.ON_SURFACE_VARIANT)
-        self._closed = self._notice_parts(
+        self._closed = NoticeBox(
             "estimate-closed",
             icon=ft.Icons.LOCK_CLOCK,
             background=ft.Colors.ERROR_CONTAINER,
             foreground=ft.Colors.ON_ERROR_CONTAINER,
         )
-        self._existing = self._notice_parts("estimate-existing", icon=ft.Icons.HISTORY)
-        self._restored = self._notice_parts("estimate-restored", icon=ft.Icons.RESTORE)
+        self._existing = NoticeBox("estimate-existing", icon=ft.Icons.HISTORY)
+        self._restored = NoticeBox("estimate-restored", icon=ft.Icons.RESTORE)
         self._lines_column = ft.Column(spacing=12)
         self._lines_error = ft.Text(color=ft.Colors.ERROR, visible=False)
         self._add_line = secondary_button("Add a line", self._add_line_clicked, icon=ft.Icons.ADD)
         self._supplier = ft.RadioGroup(
             value=state.parts_supplier.value,
             on_change=self._supplier_changed,
-            content=ft.Column(
-                [
-                    ft.Semantics(
-                        identifier=f"estimate-parts-supplier-{supplier.value.lower()}",
-                        content=ft.Container(
-                            height=48, content=ft.Radio(value=supplier.value, label=label)
-                        ),
-                    )
-                    for supplier, label in SUPPLIER_LABELS.items()
-                ],
-                spacing=0,
+            content=radio_choices(
+                (f"estimate-parts-supplier-{supplier.value.lower()}", supplier.value, label)
+                for supplier, label in SUPPLIER_LABELS.items()
             ),
         )
         self._notes = ft.TextField(
@@ -296,9 +289,9 @@ class EstimateEditorView:
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             controls=[
                 self._request_title,
-                self._closed[0],
-                self._existing[0],
-                self._restored[0],
+                self._closed.control,
+                self._existing.control,
+                self._restored.control,
                 section_title("Line items"),
                 ft.Semantics(
                     identifier="estimate-lines", container=True, content=self._lines_column
@@ -325,72 +318,31 @@ class EstimateEditorView:
                 ft.Row(photo_buttons, spacing=8),
             ],
         )
-        bottom = ft.Container(
-            bgcolor=ft.Colors.SURFACE_CONTAINER,
-            padding=ft.Padding.symmetric(horizontal=16, vertical=10),
-            content=centered_column(
-                ft.Column(
+        self.control = form_page(
+            form,
+            [
+                self._error.control,
+                ft.Row(
                     [
-                        self._error.control,
-                        ft.Row(
-                            [
-                                ft.Column(
-                                    [self._total_semantics, self._total_note],
-                                    spacing=2,
-                                    expand=True,
-                                    tight=True,
-                                ),
-                                ft.Semantics(
-                                    identifier="estimate-submit",
-                                    button=True,
-                                    content=self._submit,
-                                ),
-                            ],
-                            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                        ft.Column(
+                            [self._total_semantics, self._total_note],
+                            spacing=2,
+                            expand=True,
+                            tight=True,
+                        ),
+                        ft.Semantics(
+                            identifier="estimate-submit",
+                            button=True,
+                            content=self._submit,
                         ),
                     ],
-                    spacing=8,
-                    tight=True,
-                )
-            ),
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+            ],
+            form_padding=ft.Padding.only(left=16, right=16, top=16, bottom=24),
+            bottom_padding=ft.Padding.symmetric(horizontal=16, vertical=10),
         )
-        self.control = ft.SafeArea(
-            expand=True,
-            content=ft.Column(
-                [
-                    ft.ListView(
-                        controls=[centered_column(form)],
-                        padding=ft.Padding.only(left=16, right=16, top=16, bottom=24),
-                        expand=True,
-                    ),
-                    bottom,
-                ],
-                spacing=0,
-                expand=True,
-            ),
-        )
-        self._unsubscribe = state.subscribe(self._state_changed)
-        self.render()
-
-    @staticmethod
-    def _notice_parts(
-        identifier: str,
-        *,
-        icon: ft.IconData,
-        background: str = ft.Colors.SURFACE_CONTAINER_HIGH,
-        foreground: str = ft.Colors.ON_SURFACE,
-    ) -> tuple[ft.Semantics, ft.Text]:
-        box = notice("", icon=icon, background=background, foreground=foreground)
-        row = box.content
-        assert isinstance(row, ft.Row)
-        text = row.controls[1]
-        assert isinstance(text, ft.Text)
-        return ft.Semantics(identifier=identifier, visible=False, content=box), text
-
-    @staticmethod
-    def _show_notice(parts: tuple[ft.Semantics, ft.Text], message: str) -> None:
-        parts[1].value = message
-        parts[0].visible = bool(message)
+        self._follow(state, refresh)
 
     # ------------------------------------------------------------------ rendering
 
@@ -399,11 +351,10 @@ class EstimateEditorView:
         s = self.state
         locked = s.busy or not s.loaded
         self._request_title.value = f"For: {s.request_title}" if s.request_title else ""
-        self._show_notice(self._closed, s.closed_reason)
-        self._show_notice(self._existing, s.existing_text)
-        self._show_notice(
-            self._restored,
-            "Your saved draft is back: carry on where you left off." if s.restored else "",
+        self._closed.show(s.closed_reason)
+        self._existing.show(s.existing_text)
+        self._restored.show(
+            "Your saved draft is back: carry on where you left off." if s.restored else ""
         )
         self._render_lines(locked)
         self._lines_error.value = s.lines_error or ""
@@ -502,14 +453,6 @@ class EstimateEditorView:
                 ),
             ],
         )
-
-    def dispose(self) -> None:
-        """Stop listening (the state saves any pending draft itself)."""
-        self._unsubscribe()
-
-    def _state_changed(self) -> None:
-        self.render()
-        self._refresh()
 
     # ------------------------------------------------------------------ events
 

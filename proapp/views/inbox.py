@@ -17,6 +17,7 @@ from proapp.state.inbox import (
     RequestRow,
 )
 from proapp.views.screen_parts import chip, info_line, pending_chip
+from proapp.views.state_view import StateView
 from proapp.views.theme import centered_column
 
 __all__ = ["InboxView"]
@@ -89,13 +90,12 @@ def _card(
     )
 
 
-class InboxView:
+class InboxView(StateView):
     """Builds the list per state; countdown ticks re-render (the state only notifies
     when a text changed)."""
 
     def __init__(self, state: InboxState, refresh: Callable[[], None]) -> None:
         self._state = state
-        self._refresh = refresh
         self.title = state.title
         self._body = ft.Container(expand=True)
         # One ListView for the life of the screen: a countdown tick replaces its rows but
@@ -109,8 +109,7 @@ class InboxView:
             identifier="inbox-list", container=True, content=self._list_view
         )
         self.control = ft.SafeArea(expand=True, content=self._body)
-        self._unsubscribe = state.subscribe(self._state_changed)
-        self.render()
+        self._follow(state, refresh)
 
     def render(self) -> None:
         """Show the body for the current case (the caller updates the page)."""
@@ -258,11 +257,3 @@ class InboxView:
             open_(entity_id)
 
         return clicked
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _state_changed(self) -> None:
-        self.render()
-        self._refresh()

@@ -15,6 +15,7 @@ from proapp.state.job_detail import (
     JobMissing,
     JobReady,
 )
+from proapp.views.dialogs import page_of
 from proapp.views.schedule_widgets import (
     action_button,
     card,
@@ -414,7 +415,7 @@ class JobDetailView:
         self._dialog_error.content = error_text("job-defective-error", state.defective_error)
         self._submit.disabled = state.defective_busy
         self._submit.content = "Reporting…" if state.defective_busy else "Report defective"
-        page = self._page()
+        page = page_of(self.control)
         if page is None:
             return
         if state.defective_open and not self._dialog_shown:
@@ -428,13 +429,6 @@ class JobDetailView:
             # snackbar announcing the result.
             self._dialog_shown = False
             self._dialog.open = False
-
-    def _page(self) -> ft.Page | None:
-        try:
-            page = self.control.page
-        except RuntimeError:  # not on a page (yet)
-            return None
-        return page if isinstance(page, ft.Page) else None
 
     # ------------------------------------------------------------------ events
     def _photo_opener(self, blob_hash: str) -> Callable[[ft.Event[ft.Container]], None]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import flet as ft
 
 from proapp.state.messages import MessagesState, ThreadRow
+from proapp.views.state_view import StateView
 from proapp.views.theme import centered_column
 
 __all__ = ["MessagesView", "thread_card"]
@@ -92,26 +93,16 @@ def thread_card(row: ThreadRow, on_open: Callable[[ThreadRow], None]) -> ft.Cont
     )
 
 
-class MessagesView:
+class MessagesView(StateView):
     """Renders `MessagesState`."""
 
     title = "Messages"
 
     def __init__(self, state: MessagesState, refresh: Callable[[], None]) -> None:
         self.state = state
-        self._refresh = refresh
         self._body = ft.Container(expand=True)
         self.control: ft.Control = ft.SafeArea(expand=True, content=self._body)
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _changed(self) -> None:
-        self.render()
-        self._refresh()
+        self._follow(state, refresh)
 
     def render(self) -> None:
         """Show loading, empty or the list."""

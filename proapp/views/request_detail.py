@@ -23,6 +23,7 @@ from proapp.views.screen_parts import (
     secondary_button,
     section_title,
 )
+from proapp.views.state_view import StateView
 from proapp.views.theme import centered_column
 
 __all__ = ["RequestDetailView"]
@@ -46,12 +47,11 @@ def _card(*controls: ft.Control) -> ft.Control:
     )
 
 
-class RequestDetailView:
+class RequestDetailView(StateView):
     """Scrolling details above a bar of actions that stays in reach of the thumb."""
 
     def __init__(self, state: RequestDetailState, refresh: Callable[[], None]) -> None:
         self._state = state
-        self._refresh = refresh
         self.title = state.title
         self._body = ft.Container(expand=True)
         self._details = ft.ListView(
@@ -64,8 +64,7 @@ class RequestDetailView:
             [self._details, self._actions_holder], expand=True, spacing=0
         )
         self.control = ft.SafeArea(expand=True, content=self._body)
-        self._unsubscribe = state.subscribe(self._state_changed)
-        self.render()
+        self._follow(state, refresh)
 
     def render(self) -> None:
         """Show the current case (the caller updates the page)."""
@@ -305,11 +304,3 @@ class RequestDetailView:
             action()
 
         return clicked
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _state_changed(self) -> None:
-        self.render()
-        self._refresh()

@@ -6,21 +6,24 @@ roles (``ft.Colors.*``), never fixed colors, so light and dark themes both work.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import flet as ft
 
-from proapp.views.theme import TAP_TARGET
+from proapp.views.theme import TAP_TARGET, centered_column
 
 __all__ = [
     "THUMB_SIZE",
     "ErrorBox",
+    "NoticeBox",
     "chip",
+    "form_page",
     "info_line",
     "notice",
     "pending_chip",
     "photo_thumb",
     "primary_button",
+    "radio_choices",
     "secondary_button",
     "section_title",
     "set_text",
@@ -103,6 +106,80 @@ def notice(
         bgcolor=background,
         padding=12,
         border_radius=12,
+    )
+
+
+class NoticeBox:
+    """A `notice` whose text the view changes: hidden while the text is empty.
+
+    Visibility goes on the Semantics wrapper: a Semantics whose content is hidden is an
+    error in Flet ("Semantics.content must be provided and visible").
+    """
+
+    def __init__(
+        self,
+        identifier: str,
+        *,
+        icon: ft.IconData,
+        background: str = ft.Colors.SURFACE_CONTAINER_HIGH,
+        foreground: str = ft.Colors.ON_SURFACE,
+        live_region: bool = False,
+    ) -> None:
+        box = notice("", icon=icon, background=background, foreground=foreground)
+        row = box.content
+        assert isinstance(row, ft.Row)
+        text = row.controls[1]
+        assert isinstance(text, ft.Text)
+        self._text = text
+        self.control = ft.Semantics(
+            identifier=identifier, live_region=live_region, visible=False, content=box
+        )
+
+    def show(self, message: str) -> None:
+        """Show ``message``, or hide the box for ""."""
+        self._text.value = message
+        self.control.visible = bool(message)
+
+
+def radio_choices(choices: Iterable[tuple[str, str, str]]) -> ft.Column:
+    """The options of an ``ft.RadioGroup``, each a thumb-sized row with its own
+    identifier: ``choices`` are (Semantics identifier, value, label)."""
+    return ft.Column(
+        [
+            ft.Semantics(
+                identifier=identifier,
+                content=ft.Container(height=48, content=ft.Radio(value=value, label=label)),
+            )
+            for identifier, value, label in choices
+        ],
+        spacing=0,
+    )
+
+
+def form_page(
+    form: ft.Control,
+    bottom: list[ft.Control],
+    *,
+    form_padding: ft.Padding,
+    bottom_padding: ft.Padding,
+) -> ft.SafeArea:
+    """A scrolling form with a bar fixed at the bottom (the form's message and its
+    send button stay in reach while the pro scrolls)."""
+    bar = ft.Container(
+        bgcolor=ft.Colors.SURFACE_CONTAINER,
+        padding=bottom_padding,
+        content=centered_column(ft.Column(bottom, spacing=8, tight=True)),
+    )
+    return ft.SafeArea(
+        expand=True,
+        content=ft.Column(
+            [
+                ft.ListView(controls=[centered_column(form)], padding=form_padding, expand=True),
+                bar,
+            ],
+            spacing=0,
+            expand=True,
+        ),
     )
 
 

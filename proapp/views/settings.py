@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import flet as ft
 
 from proapp.state.settings import THEMES, SettingsState
-from proapp.views.theme import TAP_TARGET, centered_column
+from proapp.views.dialogs import ConfirmDialog
+from proapp.views.state_view import StateView
+from proapp.views.theme import TAP_TARGET, scrolling_column
 
 __all__ = ["SettingsView"]
 
@@ -55,32 +56,19 @@ def _card(title: str, rows: list[ft.Control]) -> ft.Control:
     )
 
 
-class SettingsView:
+class SettingsView(StateView):
     """Renders `SettingsState`; the sign-out confirmation is a dialog."""
 
     def __init__(self, state: SettingsState, refresh: Callable[[], None]) -> None:
         self._state = state
-        self._refresh = refresh
         self.title = state.title
-        self._dialog: ft.AlertDialog | None = None
         self._column = ft.Column(spacing=16, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.control = ft.Column(
-            expand=True,
-            scroll=ft.ScrollMode.AUTO,
-            controls=[
-                centered_column(
-                    ft.Container(
-                        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-                        content=self._column,
-                    )
-                )
-            ],
-        )
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
+        self.control = scrolling_column(self._column)
+        self._confirm = ConfirmDialog(self.control)
+        self._follow(state, refresh)
 
     def render(self) -> None:
-        """Rebuild from the state."""
+        """Rebuild from the state, and open or close the sign-out dialog."""
         state = self._state
         account = state.account
         theme_buttons: list[ft.Control] = []
@@ -152,67 +140,31 @@ class SettingsView:
             ),
             _card("Sign out", sign_out_controls),
         ]
+        self._sync_dialog()
 
     # ------------------------------------------------------------------ dialog
 
     def _sync_dialog(self) -> None:
         confirm = self._state.confirm
-        page = self._page()
-        if page is None:
+        if confirm is None:
+            self._confirm.hide()
             return
-        if confirm is not None and self._dialog is None:
-            self._dialog = ft.AlertDialog(
-                modal=True,
-                title=ft.Text("Sign out and lose unsent work?"),
-                content=ft.Semantics(
-                    identifier="settings-signout-message",
-                    content=ft.Text(confirm.message),
-                ),
-                actions=[
-                    ft.Semantics(
-                        identifier="settings-signout-cancel",
-                        button=True,
-                        content=ft.TextButton("Stay signed in", on_click=self._cancel),
-                    ),
-                    ft.Semantics(
-                        identifier="settings-signout-discard",
-                        button=True,
-                        content=ft.FilledButton(
-                            "Sign out and discard",
-                            style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR, color=ft.Colors.ON_ERROR),
-                            on_click=self._discard,
-                        ),
-                    ),
-                ],
-            )
-            page.show_dialog(self._dialog)
-        elif confirm is None and self._dialog is not None:
-            self._dialog = None
-            page.pop_dialog()
-
-    def _page(self) -> ft.Page | None:
-        try:
-            page = self.control.page
-        except RuntimeError:
-            return None
-        return page if isinstance(page, ft.Page) else None
+        self._confirm.show(
+            title="Sign out and lose unsent work?",
+            content=ft.Semantics(
+                identifier="settings-signout-message",
+                content=ft.Text(confirm.message),
+            ),
+            cancel=("settings-signout-cancel", "Stay signed in", self._cancel),
+            confirm=("settings-signout-discard", "Sign out and discard", self._discard),
+        )
 
     # ------------------------------------------------------------------ events
 
     def dispose(self) -> None:
         """Stop listening (and close a dialog left open)."""
-        self._unsubscribe()
-        if self._dialog is not None:
-            page = self._page()
-            self._dialog = None
-            if page is not None:
-                with contextlib.suppress(RuntimeError):
-                    page.pop_dialog()
-
-    def _changed(self) -> None:
-        self.render()
-        self._sync_dialog()
-        self._refresh()
+        super().dispose()
+        self._confirm.dispose()
 
     def _theme_clicked(self, value: str) -> Callable[[], Awaitable[None]]:
         async def clicked() -> None:

@@ -4,14 +4,15 @@ actions with Discard (confirmed) and Edit & resubmit (a form over the action's f
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
 from proapp.state.sync_center import AttentionItem, EditField, QueueItem, SyncCenterState
-from proapp.views.theme import TAP_TARGET, centered_column
+from proapp.views.dialogs import ConfirmDialog
+from proapp.views.state_view import StateView
+from proapp.views.theme import TAP_TARGET, scrolling_column
 
 __all__ = ["SyncCenterView"]
 
@@ -27,34 +28,21 @@ def _muted(text: str) -> ft.Text:
     return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT)
 
 
-class SyncCenterView:
+class SyncCenterView(StateView):
     """Renders `SyncCenterState`; rebuilds its list on every change (it is short)."""
 
     def __init__(self, state: SyncCenterState, refresh: Callable[[], None]) -> None:
         self._state = state
-        self._refresh = refresh
         self.title = state.title
-        self._dialog: ft.AlertDialog | None = None
         self._column = ft.Column(spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.control = ft.Column(
-            expand=True,
-            scroll=ft.ScrollMode.AUTO,
-            controls=[
-                centered_column(
-                    ft.Container(
-                        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-                        content=self._column,
-                    )
-                )
-            ],
-        )
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
+        self.control = scrolling_column(self._column)
+        self._confirm = ConfirmDialog(self.control)
+        self._follow(state, refresh)
 
     # ------------------------------------------------------------------ rendering
 
     def render(self) -> None:
-        """Rebuild the screen from the state."""
+        """Rebuild the screen from the state, and open or close the discard dialog."""
         state = self._state
         controls: list[ft.Control] = [self._status_card()]
         if state.editing is not None:
@@ -76,6 +64,7 @@ class SyncCenterView:
                     )
                 )
         self._column.controls = controls
+        self._sync_dialog()
 
     def _status_card(self) -> ft.Control:
         state = self._state
@@ -311,62 +300,25 @@ class SyncCenterView:
 
     def _sync_dialog(self) -> None:
         confirm = self._state.confirming
-        page = self._page()
-        if page is None:
+        if confirm is None:
+            self._confirm.hide()
             return
-        if confirm is not None and self._dialog is None:
-            self._dialog = ft.AlertDialog(
-                modal=True,
-                title=ft.Text("Discard this change?"),
-                content=ft.Text(
-                    f"“{confirm.title}” and everything you entered for it will be deleted "
-                    "from this phone. This cannot be undone."
-                ),
-                actions=[
-                    ft.Semantics(
-                        identifier="sync-discard-cancel",
-                        button=True,
-                        content=ft.TextButton("Keep it", on_click=self._cancel_discard),
-                    ),
-                    ft.Semantics(
-                        identifier="sync-discard-confirm",
-                        button=True,
-                        content=ft.FilledButton(
-                            "Discard",
-                            style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR, color=ft.Colors.ON_ERROR),
-                            on_click=self._confirm_discard,
-                        ),
-                    ),
-                ],
-            )
-            page.show_dialog(self._dialog)
-        elif confirm is None and self._dialog is not None:
-            self._dialog = None
-            page.pop_dialog()
-
-    def _page(self) -> ft.Page | None:
-        try:
-            page = self.control.page
-        except RuntimeError:
-            return None
-        return page if isinstance(page, ft.Page) else None
+        self._confirm.show(
+            title="Discard this change?",
+            content=ft.Text(
+                f"“{confirm.title}” and everything you entered for it will be deleted "
+                "from this phone. This cannot be undone."
+            ),
+            cancel=("sync-discard-cancel", "Keep it", self._cancel_discard),
+            confirm=("sync-discard-confirm", "Discard", self._confirm_discard),
+        )
 
     # ------------------------------------------------------------------ events
 
     def dispose(self) -> None:
         """Stop listening (and close a dialog left open)."""
-        self._unsubscribe()
-        if self._dialog is not None:
-            page = self._page()
-            self._dialog = None
-            if page is not None:
-                with contextlib.suppress(RuntimeError):
-                    page.pop_dialog()
-
-    def _changed(self) -> None:
-        self.render()
-        self._sync_dialog()
-        self._refresh()
+        super().dispose()
+        self._confirm.dispose()
 
     @staticmethod
     def _handler(action: Callable[[int], Any], mid: int) -> Callable[[], Awaitable[None]]:

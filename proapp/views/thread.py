@@ -7,6 +7,7 @@ from collections.abc import Callable
 import flet as ft
 
 from proapp.state.thread import MessageRow, ThreadState
+from proapp.views.state_view import StateView
 from proapp.views.theme import TAP_TARGET
 
 __all__ = ["ThreadView", "bubble"]
@@ -59,12 +60,11 @@ def bubble(row: MessageRow) -> ft.Control:
     )
 
 
-class ThreadView:
+class ThreadView(StateView):
     """Renders `ThreadState`."""
 
     def __init__(self, state: ThreadState, refresh: Callable[[], None]) -> None:
         self.state = state
-        self._refresh = refresh
         self._title = ft.Text("", size=18, weight=ft.FontWeight.W_700)
         self._subtitle = ft.Text("", size=14, color=ft.Colors.ON_SURFACE_VARIANT)
         self._reply = ft.Text("", size=14, weight=ft.FontWeight.W_600)
@@ -167,21 +167,12 @@ class ThreadView:
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             ),
         )
-        self._unsubscribe = state.subscribe(self._changed)
-        self.render()
+        self._follow(state, refresh)
 
     @property
     def title(self) -> str:
         """App bar title."""
         return "Messages"
-
-    def dispose(self) -> None:
-        """Stop listening to the state."""
-        self._unsubscribe()
-
-    def _changed(self) -> None:
-        self.render()
-        self._refresh()
 
     def render(self) -> None:
         """Update header, bubbles and composer (the text being typed is left alone)."""

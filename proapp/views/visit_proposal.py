@@ -7,41 +7,37 @@ from collections.abc import Callable
 import flet as ft
 
 from proapp.state.visit_proposal import WAIVER_CHOICES, VisitProposalState
-from proapp.views.screen_parts import ErrorBox, notice, primary_button, section_title, set_text
-from proapp.views.theme import centered_column
+from proapp.views.screen_parts import (
+    ErrorBox,
+    NoticeBox,
+    form_page,
+    primary_button,
+    radio_choices,
+    section_title,
+    set_text,
+)
+from proapp.views.state_view import StateView
 
 __all__ = ["VisitProposalView"]
 
 
-class VisitProposalView:
+class VisitProposalView(StateView):
     """Fields are built once and only their values/errors change, so typing is never
     interrupted by a re-render."""
 
     def __init__(self, state: VisitProposalState, refresh: Callable[[], None]) -> None:
         self._state = state
-        self._refresh = refresh
         self.title = state.title
 
         self._request_title = ft.Text(size=15, color=ft.Colors.ON_SURFACE_VARIANT)
-        self._minimum = notice("", icon=ft.Icons.GAVEL)
-        self._minimum_text = self._notice_text(self._minimum)
-        self._existing = notice("", icon=ft.Icons.HISTORY)
-        self._existing_text = self._notice_text(self._existing)
-        self._closed = notice(
-            "",
+        self._minimum = NoticeBox("visit-minimum", icon=ft.Icons.GAVEL, live_region=True)
+        self._existing = NoticeBox("visit-existing", icon=ft.Icons.HISTORY)
+        self._closed = NoticeBox(
+            "visit-closed",
             icon=ft.Icons.LOCK_CLOCK,
             background=ft.Colors.ERROR_CONTAINER,
             foreground=ft.Colors.ON_ERROR_CONTAINER,
-        )
-        self._closed_text = self._notice_text(self._closed)
-        # Visibility goes on the Semantics wrappers: a Semantics whose content is hidden
-        # is an error in Flet ("Semantics.content must be provided and visible").
-        self._minimum_semantics = ft.Semantics(
-            identifier="visit-minimum", live_region=True, content=self._minimum
-        )
-        self._existing_semantics = ft.Semantics(identifier="visit-existing", content=self._existing)
-        self._closed_semantics = ft.Semantics(
-            identifier="visit-closed", live_region=True, content=self._closed
+            live_region=True,
         )
 
         self._price = ft.TextField(
@@ -56,18 +52,9 @@ class VisitProposalView:
         self._waiver = ft.RadioGroup(
             value=state.waiver.value,
             on_change=self._waiver_changed,
-            content=ft.Column(
-                [
-                    ft.Semantics(
-                        identifier=f"visit-waiver-{terms.value.lower().replace('_', '-')}",
-                        content=ft.Container(
-                            height=48,
-                            content=ft.Radio(value=terms.value, label=label),
-                        ),
-                    )
-                    for terms, label in WAIVER_CHOICES
-                ],
-                spacing=0,
+            content=radio_choices(
+                (f"visit-waiver-{terms.value.lower().replace('_', '-')}", terms.value, label)
+                for terms, label in WAIVER_CHOICES
             ),
         )
         self._discount = ft.TextField(
@@ -97,9 +84,9 @@ class VisitProposalView:
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             controls=[
                 self._request_title,
-                self._minimum_semantics,
-                self._existing_semantics,
-                self._closed_semantics,
+                self._minimum.control,
+                self._existing.control,
+                self._closed.control,
                 ft.Semantics(identifier="visit-price", content=self._price),
                 section_title("If the customer goes ahead with the work"),
                 ft.Semantics(identifier="visit-waiver", container=True, content=self._waiver),
@@ -113,60 +100,28 @@ class VisitProposalView:
                 ),
             ],
         )
-        bottom = ft.Container(
-            bgcolor=ft.Colors.SURFACE_CONTAINER,
-            padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-            content=centered_column(
-                ft.Column(
-                    [
-                        self._error.control,
-                        ft.Semantics(
-                            identifier="visit-submit",
-                            button=True,
-                            content=ft.Row([ft.Container(self._submit, expand=True)]),
-                        ),
-                    ],
-                    spacing=8,
-                    tight=True,
-                )
-            ),
+        self.control = form_page(
+            form,
+            [
+                self._error.control,
+                ft.Semantics(
+                    identifier="visit-submit",
+                    button=True,
+                    content=ft.Row([ft.Container(self._submit, expand=True)]),
+                ),
+            ],
+            form_padding=ft.Padding.symmetric(horizontal=16, vertical=16),
+            bottom_padding=ft.Padding.symmetric(horizontal=16, vertical=12),
         )
-        self.control = ft.SafeArea(
-            expand=True,
-            content=ft.Column(
-                [
-                    ft.ListView(
-                        controls=[centered_column(form)],
-                        padding=ft.Padding.symmetric(horizontal=16, vertical=16),
-                        expand=True,
-                    ),
-                    bottom,
-                ],
-                spacing=0,
-                expand=True,
-            ),
-        )
-        self._unsubscribe = state.subscribe(self._state_changed)
-        self.render()
-
-    @staticmethod
-    def _notice_text(box: ft.Container) -> ft.Text:
-        row = box.content
-        assert isinstance(row, ft.Row)
-        text = row.controls[1]
-        assert isinstance(text, ft.Text)
-        return text
+        self._follow(state, refresh)
 
     def render(self) -> None:
         """Copy the state into the controls (the caller updates the page)."""
         s = self._state
         self._request_title.value = f"For: {s.request_title}" if s.request_title else ""
-        self._minimum_text.value = s.minimum_text
-        self._minimum_semantics.visible = bool(s.minimum_text)
-        self._existing_text.value = s.existing_text
-        self._existing_semantics.visible = bool(s.existing_text)
-        self._closed_text.value = s.closed_reason
-        self._closed_semantics.visible = bool(s.closed_reason)
+        self._minimum.show(s.minimum_text)
+        self._existing.show(s.existing_text)
+        self._closed.show(s.closed_reason)
         locked = s.busy or not s.loaded
         set_text(self._price, s.price_text, s.price_error, disabled=locked)
         if self._waiver.value != s.waiver.value:
@@ -185,14 +140,6 @@ class VisitProposalView:
         self._error.show(s.error)
         self._submit.disabled = not s.can_submit
         self._submit.content = "Saving…" if s.busy else "Send visit proposal"
-
-    def dispose(self) -> None:
-        """Stop listening (the state saves any pending draft itself)."""
-        self._unsubscribe()
-
-    def _state_changed(self) -> None:
-        self.render()
-        self._refresh()
 
     # ------------------------------------------------------------------ events
 

@@ -16,14 +16,15 @@ with sensible defaults, times relative to a given ``now``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from proapp.domain.commands import CommandArgs, parse_command_args
 from proapp.domain.enums import (
@@ -66,12 +67,14 @@ __all__ = [
     "DEMO_BUSINESS_ID",
     "DEMO_CUSTOMER_ID",
     "FIXED_NOW",
+    "FakeClock",
     "FakeNavigator",
     "FakeRepository",
     "make_job",
     "make_line",
     "make_request",
     "make_user",
+    "run",
 ]
 
 FIXED_NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -81,6 +84,24 @@ DEMO_BUSINESS_ID = "6f1c2b8e-3d4a-4c5b-9e7f-1a2b3c4d5e6f"
 DEMO_CUSTOMER_ID = "0c9d8e7f-6a5b-4c3d-8e1f-2a3b4c5d6e7f"
 _TECH_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
 _SERVICE_ID = "5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716"
+
+
+T = TypeVar("T")
+
+
+class FakeClock:
+    """A clock the test moves by hand: ``clock.now += timedelta(...)``."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def run(scenario: Coroutine[Any, Any, T] | Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a test scenario (a coroutine, or a function making one) on a fresh loop."""
+    return asyncio.run(scenario() if callable(scenario) else scenario)
 
 
 # --------------------------------------------------------------------------- builders

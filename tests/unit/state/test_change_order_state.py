@@ -8,9 +8,8 @@ were, exactly like ``marketplace.commands.pro.create_change_order`` does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -21,14 +20,16 @@ from proapp.domain.errors import DomainError, ErrorCode
 from proapp.domain.models import Job
 from proapp.state.change_order import ChangeOrderState, Step, draft_key
 from proapp.state.ports import Route, ScreenContext
-from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job, make_line
+from tests.support.fake_repo import (
+    FIXED_NOW,
+    FakeNavigator,
+    FakeRepository,
+    make_job,
+    make_line,
+    run,
+)
 
-T = TypeVar("T")
 STROKES = [[(10.4, 20.6), (30, 40), (50, 45)], [(60, 60), (61, 62)]]
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 class Harness:

@@ -6,9 +6,7 @@ included) plus a trip charge only if the customer accepted it before the trip.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -31,14 +29,10 @@ from tests.support.fake_repo import (
     FakeRepository,
     make_job,
     make_line,
+    run,
 )
 
-T = TypeVar("T")
 STROKES = [[(5, 5), (40, 30), (80, 10)]]
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 class Harness:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,42 +12,33 @@ from proapp.domain.commands import EstimateSubmitArgs
 from proapp.domain.enums import LineItemKind, PartsSupplier
 from proapp.domain.errors import DomainError, ErrorCode
 from proapp.domain.models import MAX_PHOTOS, CustomRequest
-from proapp.state import estimate_editor
 from proapp.state.estimate_editor import EstimateEditorState, PickedPhoto
 from proapp.state.ports import Route, ScreenContext
 from proapp.state.request_detail import estimate_draft_key
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.status import SyncStatus
-from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_request
+from tests.support.fake_repo import (
+    FakeClock,
+    FakeNavigator,
+    FakeRepository,
+    make_request,
+    run,
+)
 
 JPEG_A = b"\xff\xd8\xff\xe0 photo A"
 JPEG_B = b"\xff\xd8\xff\xe0 photo B"
 
 
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-class Clock:
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture(autouse=True)
-def fast_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(estimate_editor, "AUTOSAVE_SECONDS", 0.01)
+pytestmark = pytest.mark.usefixtures("fast_autosave")
 
 
 def make(
     request: CustomRequest | None = None,
     repo: FakeRepository | None = None,
-    clock: Clock | None = None,
+    clock: FakeClock | None = None,
 ) -> tuple[EstimateEditorState, FakeRepository, FakeNavigator]:
     request = request or make_request()
-    clock = clock or Clock()
+    clock = clock or FakeClock()
     if repo is None:
         repo = FakeRepository(clock=clock)
         repo.add_request(request)
@@ -280,7 +269,7 @@ def test_closed_request_refuses_submit_and_keeps_the_draft() -> None:
         request = make_request(
             estimate_due_in=timedelta(minutes=5), closes_in=timedelta(minutes=10)
         )
-        clock = Clock()
+        clock = FakeClock()
         state, repo, nav = make(request, clock=clock)
         await state.load()
         fill(state, state.lines[0].line_id, "Labor", "1", "100")
@@ -320,7 +309,7 @@ def test_repository_refusal_keeps_everything_and_a_retry_reuses_the_id() -> None
 def test_photos_add_show_refuse_and_remove(tmp_path: Path) -> None:
     async def scenario() -> None:
         request = make_request()
-        repo = FakeRepository(clock=Clock(), photo_dir=tmp_path)
+        repo = FakeRepository(clock=FakeClock(), photo_dir=tmp_path)
         repo.add_request(request)
         state, _, nav = make(request, repo)
         await state.load()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
@@ -16,30 +14,20 @@ from proapp.state.ports import RequestRecord, Route, ScreenContext
 from tests.support.fake_repo import (
     DEMO_BUSINESS_ID,
     FIXED_NOW,
+    FakeClock,
     FakeNavigator,
     FakeRepository,
     make_job,
     make_line,
     make_request,
+    run,
 )
 
 
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def setup(clock: Clock | None = None) -> tuple[InboxState, FakeRepository, FakeNavigator, Clock]:
-    clock = clock or Clock()
+def setup(
+    clock: FakeClock | None = None,
+) -> tuple[InboxState, FakeRepository, FakeNavigator, FakeClock]:
+    clock = clock or FakeClock()
     repo = FakeRepository(clock=clock)
     nav = FakeNavigator()
     state = InboxState(ScreenContext(repo, nav, clock), Route("inbox"))
@@ -295,7 +283,7 @@ def test_a_store_that_cannot_be_read_shows_failed() -> None:
             raise OSError("disk gone")
 
     async def scenario() -> None:
-        clock = Clock()
+        clock = FakeClock()
         repo = BrokenRepository(clock=clock)
         state = InboxState(ScreenContext(repo, FakeNavigator(), clock), Route("inbox"))
         await state.load()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from proapp.domain.commands import JobReportDefectiveArgs, JobStartArgs
 from proapp.domain.enums import JobStatus, LineItemKind
@@ -29,13 +26,10 @@ from tests.support.fake_repo import (
     FakeRepository,
     make_job,
     make_line,
+    run,
 )
 
 JPEG = b"\xff\xd8\xff\xe0 fake jpeg bytes"
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
 
 
 def setup(job: Job) -> tuple[JobDetailState, FakeRepository, FakeNavigator]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from proapp.domain.enums import (
     EstimateStatus,
@@ -28,31 +26,21 @@ from proapp.state.request_detail import (
 from tests.support.fake_repo import (
     DEMO_BUSINESS_ID,
     FIXED_NOW,
+    FakeClock,
     FakeNavigator,
     FakeRepository,
     make_line,
     make_request,
+    run,
 )
 
 JPEG = b"\xff\xd8\xff\xe0 fake jpeg body"
 
 
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-class Clock:
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def setup(
-    request: CustomRequest, tmp_path: Path | None = None, clock: Clock | None = None
-) -> tuple[RequestDetailState, FakeRepository, FakeNavigator, Clock]:
-    clock = clock or Clock()
+    request: CustomRequest, tmp_path: Path | None = None, clock: FakeClock | None = None
+) -> tuple[RequestDetailState, FakeRepository, FakeNavigator, FakeClock]:
+    clock = clock or FakeClock()
     repo = FakeRepository(clock=clock, photo_dir=tmp_path)
     repo.add_request(request)
     nav = FakeNavigator()
@@ -259,7 +247,7 @@ def test_a_photo_downloaded_later_appears_after_the_change_notice(tmp_path: Path
 
 def test_unknown_request_is_not_found_and_dispose_unsubscribes() -> None:
     async def scenario() -> None:
-        clock = Clock()
+        clock = FakeClock()
         repo = FakeRepository(clock=clock)
         state = RequestDetailState(
             ScreenContext(repo, FakeNavigator(), clock), Route("request", {"request_id": new_id()})

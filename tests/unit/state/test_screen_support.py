@@ -1,4 +1,5 @@
-"""Countdown texts, the autosave debouncer and the coalescing reloader."""
+"""Countdown texts, the autosave debouncer and draft writer, the coalescing reloader and
+the repository watcher built on it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import pytest
 from proapp.state.screen_support import (
     BackgroundTasks,
     Debouncer,
+    DraftWriter,
     Reloader,
+    RepoWatcher,
     format_countdown,
     format_span,
 )
-from tests.support.fake_repo import FIXED_NOW
+from tests.support.fake_repo import FIXED_NOW, FakeRepository
 
 
 @pytest.mark.parametrize(
@@ -124,5 +127,45 @@ def test_reloader_coalesces_a_burst() -> None:
         # One read for the first request, exactly one more for the nine during it.
         assert reads == 2
         assert tasks.running == 0
+
+    asyncio.run(scenario())
+
+
+def test_repo_watcher_listens_once_rereads_on_change_and_stop_unsubscribes() -> None:
+    repo = FakeRepository()
+    reads = 0
+
+    async def reload() -> None:
+        nonlocal reads
+        reads += 1
+
+    async def scenario() -> None:
+        watcher = RepoWatcher(reload)
+        assert watcher.watch(repo) is True
+        assert watcher.watch(repo) is False  # a second load does not subscribe twice
+        assert len(repo._listeners) == 1
+        repo.notify()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert reads == 1
+        watcher.stop()
+        watcher.stop()  # safe twice
+        assert repo._listeners == []
+        assert watcher.tasks.running == 0
+
+    asyncio.run(scenario())
+
+
+def test_draft_writer_saves_loads_and_deletes_in_order() -> None:
+    repo = FakeRepository()
+
+    async def scenario() -> None:
+        writer = DraftWriter(repo, "complete:job-1", "completion")
+        assert await writer.load() is None
+        await asyncio.gather(writer.save({"summary": "a"}), writer.save({"summary": "ab"}))
+        draft = await writer.load()
+        assert draft is not None and draft["summary"] == "ab"
+        await writer.delete()
+        assert await writer.load() is None
 
     asyncio.run(scenario())

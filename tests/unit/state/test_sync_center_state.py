@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any
 
 from proapp.domain.commands import EstimateSubmitArgs, JobStartArgs, MessageSendArgs
 from proapp.domain.enums import JobStatus, PartsSupplier
@@ -27,13 +25,10 @@ from tests.support.fake_repo import (
     make_job,
     make_line,
     make_request,
+    run,
 )
 
 PHOTO = "ab" * 32
-
-
-def run(scenario: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(scenario)
 
 
 def setup() -> tuple[SyncCenterState, FakeRepository, FakeNavigator]:

@@ -3,11 +3,8 @@ when shared."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
 
 from proapp.domain.commands import MessageSendArgs
 from proapp.domain.enums import MessageAuthorRole
@@ -22,13 +19,8 @@ from tests.support.fake_repo import (
     FakeRepository,
     make_job,
     make_request,
+    run,
 )
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 def customer_says(body: str, ago: timedelta, **thread: str) -> Message:

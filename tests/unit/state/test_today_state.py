@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from proapp.domain.commands import JobStartArgs
@@ -20,13 +17,10 @@ from tests.support.fake_repo import (
     make_job,
     make_line,
     make_user,
+    run,
 )
 
 OTHER_TECH = "99999999-9999-4999-8999-999999999999"
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
 
 
 def setup(repo: FakeRepository | None = None) -> tuple[TodayState, FakeRepository, FakeNavigator]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,25 +13,18 @@ from proapp.domain.commands import VisitProposeArgs
 from proapp.domain.enums import LocationType, WaiverTerms
 from proapp.domain.errors import DomainError, ErrorCode
 from proapp.domain.models import CustomRequest
-from proapp.state import visit_proposal
 from proapp.state.ports import Route, ScreenContext
 from proapp.state.request_detail import visit_draft_key
 from proapp.state.visit_proposal import VisitProposalState
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.status import SyncStatus
-from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_request
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-class Clock:
-    def __init__(self, now: datetime = FIXED_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.fake_repo import (
+    FakeClock,
+    FakeNavigator,
+    FakeRepository,
+    make_request,
+    run,
+)
 
 
 class CountingRepository(FakeRepository):
@@ -46,15 +39,13 @@ class CountingRepository(FakeRepository):
         await super().save_draft(key, kind, data)
 
 
-@pytest.fixture(autouse=True)
-def fast_autosave(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(visit_proposal, "AUTOSAVE_SECONDS", 0.01)
+pytestmark = pytest.mark.usefixtures("fast_autosave")
 
 
 def make(
-    request: CustomRequest, repo: CountingRepository | None = None, clock: Clock | None = None
+    request: CustomRequest, repo: CountingRepository | None = None, clock: FakeClock | None = None
 ) -> tuple[VisitProposalState, CountingRepository, FakeNavigator]:
-    clock = clock or Clock()
+    clock = clock or FakeClock()
     if repo is None:
         repo = CountingRepository(clock=clock)
         repo.add_request(request)
@@ -280,7 +271,7 @@ def test_closed_request_cannot_get_a_proposal() -> None:
         request = make_request(
             estimate_due_in=timedelta(minutes=5), closes_in=timedelta(minutes=10)
         )
-        clock = Clock()
+        clock = FakeClock()
         state, repo, _ = make(request, clock=clock)
         await state.load()
         assert state.can_submit

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from proapp.domain.commands import (
     AppointmentRescheduleArgs,
@@ -19,11 +16,7 @@ from proapp.state.ports import Route, ScreenContext
 from proapp.state.windows import WindowsMode, WindowsState, time_choices
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.status import SyncStatus
-from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
+from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job, run
 
 
 def setup(job: Job, *others: Job) -> tuple[WindowsState, FakeRepository, FakeNavigator]:

@@ -4,10 +4,7 @@ tests look for carry their Semantics identifiers and labels, and events reach th
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import flet as ft
 
@@ -28,38 +25,9 @@ from tests.support.fake_repo import (
     make_job,
     make_request,
 )
+from tests.unit.views.control_tree import identifiers, labels, no_hidden_semantics_content, walk
 
 JPEG = b"\xff\xd8\xff\xe0 smoke photo"
-
-
-def walk(control: Any) -> Iterator[ft.BaseControl]:
-    if not isinstance(control, ft.BaseControl):
-        return
-    yield control
-    for field in dataclasses.fields(control):
-        if field.name.startswith("_") or field.name in {"parent", "page"}:
-            continue
-        value = getattr(control, field.name, None)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, ft.BaseControl):
-                yield from walk(item)
-
-
-def identifiers(control: ft.Control) -> set[str]:
-    return {c.identifier for c in walk(control) if isinstance(c, ft.Semantics) and c.identifier}
-
-
-def labels(control: ft.Control) -> set[str]:
-    return {str(c.label) for c in walk(control) if isinstance(c, ft.TextField)}
-
-
-def no_hidden_semantics_content(control: ft.Control) -> bool:
-    # Flet refuses a Semantics whose content is hidden; hide the wrapper instead.
-    return all(
-        c.content is not None and c.content.visible
-        for c in walk(control)
-        if isinstance(c, ft.Semantics)
-    )
 
 
 def test_inbox_view_rows_and_empty() -> None:

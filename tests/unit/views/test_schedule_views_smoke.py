@@ -4,12 +4,7 @@ for carry their Semantics identifiers and labels, and events reach the state."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
-
-import flet as ft
 
 from proapp.domain.enums import JobStatus
 from proapp.state.job_detail import JobDetailState
@@ -20,27 +15,7 @@ from proapp.views.job_detail import JobDetailView
 from proapp.views.today import TodayView
 from proapp.views.windows import WindowsView
 from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job
-
-
-def walk(control: Any) -> Iterator[ft.BaseControl]:
-    if not isinstance(control, ft.BaseControl):
-        return
-    yield control
-    for field in dataclasses.fields(control):
-        if field.name.startswith("_") or field.name in {"parent", "page"}:
-            continue
-        value = getattr(control, field.name, None)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, ft.BaseControl):
-                yield from walk(item)
-
-
-def identifiers(control: ft.Control) -> set[str]:
-    return {c.identifier for c in walk(control) if isinstance(c, ft.Semantics) and c.identifier}
-
-
-def text_field_labels(control: ft.Control) -> set[str]:
-    return {str(c.label) for c in walk(control) if isinstance(c, ft.TextField)}
+from tests.unit.views.control_tree import identifiers, labels
 
 
 def context() -> tuple[FakeRepository, FakeNavigator, ScreenContext]:
@@ -103,7 +78,7 @@ def test_job_view_offers_the_status_actions() -> None:
         # The dialog's inputs exist with their ids and labels (shown on demand).
         dialog_ids = identifiers(view._dialog)
         assert {"job-defective-note", "job-defective-submit"} <= dialog_ids
-        assert "What is defective? (required)" in text_field_labels(view._dialog)
+        assert "What is defective? (required)" in labels(view._dialog)
         view.dispose()
         state.dispose()
 
@@ -155,8 +130,8 @@ def test_windows_view_confirm_and_reschedule_controls() -> None:
         await state2.load()
         ids2 = identifiers(view2.control)
         assert {"windows-reason", "windows-note", "windows-reschedule-submit"} <= ids2
-        assert "Note (optional)" in text_field_labels(view2.control)
+        assert "Note (optional)" in labels(view2.control)
         state2.set_reason("OTHER")
-        assert "Note (required for Other)" in text_field_labels(view2.control)
+        assert "Note (required for Other)" in labels(view2.control)
 
     asyncio.run(scenario())

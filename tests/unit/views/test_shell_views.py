@@ -4,12 +4,7 @@ route table covers every screen of the BRIEF."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import flet as ft
 
 from proapp.domain.commands import JobStartArgs
 from proapp.domain.enums import JobStatus
@@ -22,6 +17,7 @@ from proapp.views.settings import SettingsView
 from proapp.views.shell import ROUTES
 from proapp.views.sync_center import SyncCenterView
 from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job
+from tests.unit.views.control_tree import identifiers
 
 BRIEF_SCREENS = {
     "inbox",
@@ -41,23 +37,9 @@ BRIEF_SCREENS = {
 }
 
 
-def walk(node: Any) -> Iterator[ft.BaseControl]:
-    if isinstance(node, ft.BaseControl):
-        yield node
-        for field in dataclasses.fields(node):
-            if not field.name.startswith("_") and field.name not in {"parent", "page"}:
-                yield from walk(getattr(node, field.name, None))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from walk(item)
-
-
-def ids(root: ft.BaseControl) -> set[str]:
-    return {c.identifier for c in walk(root) if isinstance(c, ft.Semantics) and c.identifier}
-
-
 def test_every_screen_of_the_brief_has_a_route() -> None:
-    assert set(ROUTES) == BRIEF_SCREENS
+    # A subset: the office desktop (issue 5) adds its own screens to the same table.
+    assert set(ROUTES) >= BRIEF_SCREENS
 
 
 def test_sync_center_view_shows_queue_and_attention_ids() -> None:
@@ -73,7 +55,7 @@ def test_sync_center_view_shows_queue_and_attention_ids() -> None:
         redraws: list[int] = []
         view = SyncCenterView(state, lambda: redraws.append(1))
         await state.load()
-        found = ids(view.control)
+        found = identifiers(view.control)
         assert {"sync-status", "sync-now", f"sync-item-{first.mid}"} <= found
         assert {
             f"sync-attention-{second.mid}",
@@ -82,7 +64,7 @@ def test_sync_center_view_shows_queue_and_attention_ids() -> None:
         } <= found
         assert redraws, "the view asks the shell to redraw after the state changed"
         state.start_edit(second.mid)
-        assert f"sync-edit-{second.mid}" in ids(view.control)
+        assert f"sync-edit-{second.mid}" in identifiers(view.control)
         view.dispose()
 
     asyncio.run(scenario())
@@ -113,5 +95,5 @@ def test_settings_view_has_its_ids() -> None:
         "settings-theme-light",
         "settings-theme-dark",
         "settings-theme-system",
-    } <= ids(view.control)
+    } <= identifiers(view.control)
     view.dispose()

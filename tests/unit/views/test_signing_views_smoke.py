@@ -4,11 +4,8 @@ look for carries its Semantics identifier, and a pad stroke reaches the state.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import flet as ft
 
@@ -31,29 +28,7 @@ from tests.support.fake_repo import (
     FakeRepository,
     make_job,
 )
-
-
-def walk(control: Any) -> Iterator[ft.BaseControl]:
-    """Every control below ``control`` (dataclass fields holding controls or lists)."""
-    if not isinstance(control, ft.BaseControl):
-        return
-    yield control
-    for field in dataclasses.fields(control):
-        value = getattr(control, field.name, None)
-        if field.name.startswith("_") or field.name in {"parent", "page"}:
-            continue
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, ft.BaseControl):
-                yield from walk(item)
-
-
-def identifiers(control: ft.Control) -> set[str]:
-    return {c.identifier for c in walk(control) if isinstance(c, ft.Semantics) and c.identifier}
-
-
-def labels(control: ft.Control) -> set[str]:
-    return {str(c.label) for c in walk(control) if isinstance(c, ft.TextField)}
+from tests.unit.views.control_tree import identifiers, labels
 
 
 def setup() -> tuple[FakeRepository, ScreenContext, str]:
