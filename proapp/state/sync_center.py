@@ -39,6 +39,7 @@ __all__ = [
     "SyncCenterState",
     "UploadRow",
     "describe_age",
+    "describe_ago",
     "readable_args",
 ]
 
@@ -104,6 +105,12 @@ def describe_age(age: timedelta | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days = hours // 24
     return f"{days} day{'s' if days != 1 else ''}"
+
+
+def describe_ago(age: timedelta | None) -> str:
+    """``"just now"``, ``"5 min ago"``, ``"3 days ago"``."""
+    text = describe_age(age)
+    return text if text in ("just now", "—") else f"{text} ago"
 
 
 def _is_reference(key: str) -> bool:
@@ -373,10 +380,7 @@ class SyncCenterState(Observable):
         last = self.status.last_success_at
         if last is None:
             return "Not synced yet on this phone."
-        age = self._ctx.clock() - last
-        if age < timedelta(minutes=1):
-            return "Last synced just now."
-        return f"Last synced {describe_age(age)} ago."
+        return f"Last synced {describe_ago(self._ctx.clock() - last)}."
 
     @property
     def error_text(self) -> str | None:
@@ -404,7 +408,7 @@ class SyncCenterState(Observable):
                         reason=rejection.message if rejection else (entry.last_error or ""),
                         entered=tuple(readable_args(entry.args)),
                         signed=is_signed(entry.args),
-                        when=f"Refused {describe_age(self._ctx.clock() - entry.updated_at)} ago",
+                        when=f"Refused {describe_ago(self._ctx.clock() - entry.updated_at)}",
                     )
                 )
             elif entry.state in (MutationState.PENDING, MutationState.IN_FLIGHT):
@@ -439,8 +443,7 @@ class SyncCenterState(Observable):
             state = "Waiting for a connection"
         else:
             state = "Waiting to send"
-        age = describe_age(self._ctx.clock() - entry.created_at)
-        detail = f"Saved {age} ago" if age != "just now" else "Saved just now"
+        detail = f"Saved {describe_ago(self._ctx.clock() - entry.created_at)}"
         if entry.attempts and entry.last_error:
             detail += f" · tried {entry.attempts}×: {entry.last_error}"
         return QueueItem(entry.mid, title, state, detail, tuple(rows))

@@ -193,19 +193,21 @@ class SyncCenterView(StateView):
             ),
             ft.Text(f"The server said: {item.reason}", color=ft.Colors.ON_ERROR_CONTAINER),
             ft.Text(item.when, size=13, color=ft.Colors.ON_ERROR_CONTAINER),
-            ft.Container(
-                bgcolor=ft.Colors.SURFACE,
-                border_radius=8,
-                padding=10,
-                content=ft.Column(
-                    [ft.Text("What you entered", weight=ft.FontWeight.W_600), *entered]
-                    if entered
-                    else [_muted("(nothing typed)")],
-                    spacing=4,
-                ),
-            ),
-            actions,
         ]
+        if entered:
+            # What the pro typed, intact, so nothing has to be entered twice.
+            body.append(
+                ft.Container(
+                    bgcolor=ft.Colors.SURFACE,
+                    border_radius=8,
+                    padding=10,
+                    content=ft.Column(
+                        [ft.Text("What you entered", weight=ft.FontWeight.W_600), *entered],
+                        spacing=4,
+                    ),
+                )
+            )
+        body.append(actions)
         return ft.Semantics(
             identifier=f"sync-attention-{item.mid}",
             container=True,

@@ -13,6 +13,7 @@ from proapp.state.ports import Route, ScreenContext
 from proapp.state.sync_center import (
     SyncCenterState,
     describe_age,
+    describe_ago,
     editable_fields,
     readable_args,
 )
@@ -286,3 +287,10 @@ def test_changes_reload_the_queue_and_dispose_unsubscribes() -> None:
         assert repo.listener_count == 0
 
     run(scenario())
+
+
+def test_ages_read_as_plain_words() -> None:
+    assert describe_ago(timedelta(seconds=20)) == "just now"
+    assert describe_ago(timedelta(minutes=5)) == "5 min ago"
+    assert describe_ago(timedelta(days=3, hours=1)) == "3 days ago"
+    assert describe_ago(None) == "—"
