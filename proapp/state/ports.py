@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from proapp.domain.commands import CommandArgs
-from proapp.domain.models import Message, User
+from proapp.domain.models import Business, Message, User
 from proapp.sync.outbox import OutboxEntry
 
 # The records are built by the sync layer's repository, so they live there (state sits
@@ -81,6 +81,10 @@ class ProRepository(Protocol):
 
     async def photo_file(self, blob_hash: str) -> Path | None:
         """The local file of a photo or signature, or None if not downloaded yet."""
+        ...
+
+    async def business(self) -> Business | None:
+        """The pro's business as last synced (None before the first sync)."""
         ...
 
     # --- drafts (autosave of unfinished forms) -----------------------------------------

@@ -90,6 +90,7 @@ class SettingsState(Observable):
         self.confirm: SignOutConfirm | None = None
         self.busy = False
         self.error: str | None = None
+        self.business_name: str | None = None
 
     @property
     def role_text(self) -> str:
@@ -101,8 +102,15 @@ class SettingsState(Observable):
         """The theme in use: "system", "light" or "dark"."""
         return self._services.theme()
 
+    @property
+    def business_text(self) -> str:
+        """The business's name once synced (its id until then)."""
+        return self.business_name or f"{self.account.business} (name arrives with the first sync)"
+
     async def load(self) -> None:
-        """Nothing to read: the account is known when the screen is built."""
+        """Read the business's name (the account itself is known when the screen is built)."""
+        business = await self._ctx.repo.business()
+        self.business_name = business.name if business is not None else None
         self._notify()
 
     def dispose(self) -> None:

@@ -324,9 +324,10 @@ class OfficeQueries:
         return found
 
     def business_time_zone(self) -> str | None:
-        """The business's time zone as its newest job or request states it (jobs and
+        """The business's time zone: the synced business's, else as its newest job or
+        request states it (a store synced before businesses were; jobs and
         requests are created in the business's zone); None with an empty cache."""
-        for kind in ("job", "request"):
+        for kind in ("business", "job", "request"):
             row = self._store.connection().execute(
                 f"SELECT {_VISIBLE} FROM entities WHERE kind = ? AND {_VISIBLE} IS NOT NULL "
                 "ORDER BY list_key DESC LIMIT 1",

@@ -32,6 +32,7 @@ LIST_KEYS: Mapping[str, Sequence[str]] = {
     # The office's "what expires" order (R13); documents that never expire sort first.
     "compliance_document": ("expires_on",),
     "team_member": ("name",),
+    "business": ("name",),
 }
 """Per kind, dotted paths into the entity's JSON; the first present one is the sort key."""
 

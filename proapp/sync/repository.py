@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from proapp.api.models import SyncChange
 from proapp.domain.commands import CommandArgs, parse_command_args
 from proapp.domain.models import (
+    Business,
     ChangeOrder,
     CustomRequest,
     Estimate,
@@ -344,6 +345,19 @@ class LocalRepository:
     async def job(self, job_id: str) -> JobRecord | None:
         """One job, or None."""
         return await self._store.run(self._read_job, job_id)
+
+    async def business(self) -> Business | None:
+        """The pro's business as last synced (None before the first sync)."""
+        return await self._store.run(self._read_business)
+
+    def _read_business(self) -> Business | None:
+        business_id = self.user.business_id
+        cached = None if business_id is None else self._cache.get("business", business_id)
+        if cached is None:
+            return None
+        return self._models.parse(
+            Business, (cached.id, cached.json, cached.parent_id, cached.overlay_mid)
+        )
 
     async def messages(
         self, *, job_id: str | None = None, request_id: str | None = None

@@ -121,7 +121,7 @@ class SettingsView(StateView):
                     _row("settings-name", ft.Icons.PERSON, "Name", account.name),
                     _row("settings-email", ft.Icons.EMAIL, "Email", account.email),
                     _row("settings-role", ft.Icons.BADGE, "Role", state.role_text),
-                    _row("settings-business", ft.Icons.BUSINESS, "Business ID", account.business),
+                    _row("settings-business", ft.Icons.BUSINESS, "Business", state.business_text),
                     _row("settings-server", ft.Icons.DNS, "Server", account.server_url),
                 ],
             ),

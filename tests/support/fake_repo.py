@@ -39,6 +39,7 @@ from proapp.domain.errors import DomainError, ErrorCode
 from proapp.domain.models import (
     Address,
     Appointment,
+    Business,
     ChangeOrder,
     CustomRequest,
     Estimate,
@@ -280,6 +281,7 @@ class FakeRepository:
         self.estimates_by_id: dict[str, Estimate] = {}
         self.visits_by_id: dict[str, VisitProposal] = {}
         self.jobs_by_id: dict[str, Job] = {}
+        self.business_record: Business | None = None
         self.change_orders_by_id: dict[str, ChangeOrder] = {}
         self.messages_by_id: dict[str, Message] = {}
         self.photos_by_id: dict[str, PhotoRecord] = {}
@@ -428,6 +430,15 @@ class FakeRepository:
         """One job, or None."""
         found = self.jobs_by_id.get(job_id)
         return None if found is None else self._job_record(found)
+
+    async def business(self) -> Business | None:
+        """The business set with `set_business` (None until then, as before a sync)."""
+        return self.business_record
+
+    def set_business(self, business: Business) -> None:
+        """What a sync would have brought: the pro's business."""
+        self.business_record = business
+        self.notify()
 
     async def messages(
         self, *, job_id: str | None = None, request_id: str | None = None

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from proapp.domain.models import Business
 from proapp.state.ports import Route, ScreenContext
 from proapp.state.settings import AccountInfo, SettingsServices, SettingsState, app_version
 from proapp.sync.session import PendingWorkSummary, SignOutRefusedError
-from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository
+from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, run
 
 ACCOUNT = AccountInfo(
     name="Tess Rivera",
     email="tess@brightfix.example",
     role="technician",
-    business="BrightFix Home Services",
+    business="b7e0c2a4-5d1e-4f3a-9c8b-2a6d4e8f0b11",
     server_url="http://127.0.0.1:8550",
     data_folder="/data/ProApp/accounts/tess",
 )
@@ -124,3 +125,19 @@ def test_a_failed_sign_out_says_so() -> None:
     asyncio.run(state.sign_out())
     assert state.error is not None and "disk is read-only" in state.error
     assert not state.busy
+
+
+def test_the_business_shows_by_name_once_synced() -> None:
+    repo = FakeRepository()
+    state = SettingsState(
+        ScreenContext(repo, FakeNavigator(), lambda: FIXED_NOW), Route("settings"),
+        FakeApp().services(),
+    )
+    run(state.load())
+    assert state.business_text.startswith(ACCOUNT.business)  # before the first sync
+    repo.set_business(
+        Business(id=ACCOUNT.business, name="BrightFix Home Services",
+                 time_zone="America/Los_Angeles", state="WA")
+    )
+    run(state.load())
+    assert state.business_text == "BrightFix Home Services"

@@ -24,7 +24,7 @@ from proapp.domain.commands import (
 )
 from proapp.domain.enums import EstimateStatus, JobStatus, PartsSupplier, PhotoTargetKind
 from proapp.domain.errors import DomainError
-from proapp.domain.models import CustomRequest, Estimate, Job, User, VisitProposal
+from proapp.domain.models import Business, CustomRequest, Estimate, Job, User, VisitProposal
 from proapp.state.ports import ProRepository
 from proapp.sync.blobs import BlobState
 from proapp.sync.engine import DOWNLOAD_RETRY_S
@@ -119,6 +119,12 @@ def test_reads_join_children_and_mark_nothing_pending(tmp_path: Path) -> None:
         (job_record,) = await repo.jobs()
         assert job_record.job == job and not job_record.pending
         assert await repo.job(job.id) == job_record
+        assert await repo.business() is None  # not synced yet
+        business = Business(id=USER["business_id"], name="BrightFix Home Services",
+                            time_zone="America/Los_Angeles", state="WA")
+        put(rig.server, "business", business)
+        assert (await rig.engine.sync_once()).ok
+        assert await repo.business() == business
         rig.store.close()
 
     run(body())
