@@ -11,7 +11,7 @@ screen never waits on the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,7 @@ from proapp.domain.rules import format_local, is_window_confirmation_overdue
 from proapp.domain.states import EntityKind, can_transition
 from proapp.state.formatting import format_window, status_label
 from proapp.state.ports import JobRecord, PhotoRecord, Route, ScreenContext
+from proapp.state.queue_items import QueueItem, queued_for_job
 from proapp.state.schedule import (
     CANCELLED_TEXT,
     RepoFollowingState,
@@ -142,6 +143,8 @@ class JobReady:
     actions: tuple[JobAction, ...]
     change_orders: tuple[ChangeOrderRow, ...]
     photos: tuple[PhotoRow, ...] = field(default_factory=tuple)
+    waiting: tuple[QueueItem, ...] = field(default_factory=tuple)
+    """This job's actions not yet on the server, each photo's upload with them."""
 
 
 JobView = JobLoading | JobMissing | JobReady
@@ -236,7 +239,8 @@ class JobDetailState(RepoFollowingState):
             self.view = JobMissing()
             return
         photos = tuple([await self._photo_row(photo) for photo in record.photos])
-        self.view = self._ready(record, photos)
+        waiting = tuple(await queued_for_job(self._ctx, self.job_id))
+        self.view = replace(self._ready(record, photos), waiting=waiting)
         self.title = record.job.title
         if record.job.status is JobStatus.CANCELLED:
             self.defective_open = False

@@ -26,7 +26,7 @@ from proapp.sync.outbox import OutboxEntry
 # The records are built by the sync layer's repository, so they live there (state sits
 # above sync); re-exported here so screen states import everything from this module.
 from proapp.sync.records import ChangesListener, JobRecord, PhotoRecord, RequestRecord
-from proapp.sync.status import SyncStatus
+from proapp.sync.status import BlobProgress, SyncStatus
 
 __all__ = [
     "ChangesListener",
@@ -130,6 +130,12 @@ class ProRepository(Protocol):
 
     async def resubmit(self, mid: int, args: Mapping[str, Any]) -> OutboxEntry:
         """Send a refused action again with edited ``args``."""
+        ...
+
+    async def uploads(self, blob_hashes: Sequence[str]) -> dict[str, BlobProgress]:
+        """How far each of these photos or signatures got to the server: ``sent ==
+        size`` once the server confirmed it. Hashes not kept on this device (downloaded
+        images, unknown ones) are left out."""
         ...
 
     def sync_status(self) -> SyncStatus:

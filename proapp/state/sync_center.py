@@ -18,7 +18,7 @@ import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from proapp.domain.errors import DomainError
@@ -26,40 +26,27 @@ from proapp.domain.money import format_cents, parse_money
 from proapp.state.formatting import format_clock
 from proapp.state.observable import Observable
 from proapp.state.ports import Route, ScreenContext
+from proapp.state.queue_items import (
+    QueueItem,
+    TitleCache,
+    describe_age,
+    describe_ago,
+    queue_item,
+)
 from proapp.state.screen_support import RepoWatcher
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.outbox import MutationState, OutboxEntry
-from proapp.sync.status import BlobProgress, SyncPhase, SyncStatus
+from proapp.sync.status import SyncPhase, SyncStatus
 
 __all__ = [
     "AttentionItem",
     "EditField",
     "EditForm",
-    "QueueItem",
     "SyncCenterState",
-    "UploadRow",
-    "describe_age",
-    "describe_ago",
     "readable_args",
 ]
 
 logger = logging.getLogger(__name__)
-
-_TEMPLATES: dict[str, str] = {
-    "estimate.submit": "Estimate for {request}",
-    "estimate.withdraw": "Withdraw an estimate",
-    "visit.propose": "On-site visit offer for {request}",
-    "window.confirm": "Confirm the arrival window of {job}",
-    "window.propose": "Propose another window for {job}",
-    "appointment.reschedule": "Reschedule {job}",
-    "job.assign": "Assign technicians to {job}",
-    "job.start": "Start job {job}",
-    "change_order.create": "Change order for {job}",
-    "job.complete": "Complete job {job}",
-    "job.report_defective": "Could not perform {job} (product defective)",
-    "message.send": "Message about {subject}",
-    "photo.attach": "Photo for {subject}",
-}
 
 # Args never shown or edited: identities and references the pro did not type.
 _HIDDEN_KEYS = frozenset(
@@ -89,28 +76,6 @@ _LABELS: dict[str, str] = {
 }
 _MULTILINE = frozenset({"body", "note", "notes", "summary", "reason", "description"})
 
-
-def describe_age(age: timedelta | None) -> str:
-    """``"just now"``, ``"5 min"``, ``"2 h 10 min"``, ``"3 days"``."""
-    if age is None:
-        return "—"
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return "just now"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days = hours // 24
-    return f"{days} day{'s' if days != 1 else ''}"
-
-
-def describe_ago(age: timedelta | None) -> str:
-    """``"just now"``, ``"5 min ago"``, ``"3 days ago"``."""
-    text = describe_age(age)
-    return text if text in ("just now", "—") else f"{text} ago"
 
 
 def _is_reference(key: str) -> bool:
@@ -266,27 +231,6 @@ def is_signed(args: Mapping[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class UploadRow:
-    """One photo of a queued action on its way up."""
-
-    blob_hash: str
-    text: str  # "Queued", "Uploading 40%", "Uploaded"
-    fraction: float | None  # None: not started (an indeterminate-free empty bar)
-    done: bool
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One action waiting to reach the server."""
-
-    mid: int
-    title: str
-    state_text: str
-    detail: str
-    uploads: tuple[UploadRow, ...] = ()
-
-
-@dataclass(frozen=True)
 class AttentionItem:
     """One action the server refused, with its reason and everything the pro entered."""
 
@@ -395,8 +339,8 @@ class SyncCenterState(Observable):
         entries = await self._repo.queue()
         snapshot = _Snapshot()
         self._entries = {e.mid: e for e in entries}
-        titles = _TitleCache(self._ctx)
-        uploads = {u.hash: u for u in self.status.uploads}
+        titles = TitleCache(self._ctx)
+        uploads = await self._repo.uploads(sorted({h for e in entries for h in e.blob_hashes}))
         for entry in entries:
             title = await titles.describe(entry)
             if entry.needs_attention:
@@ -412,41 +356,14 @@ class SyncCenterState(Observable):
                     )
                 )
             elif entry.state in (MutationState.PENDING, MutationState.IN_FLIGHT):
-                snapshot.queue.append(self._queue_item(entry, title, uploads))
+                snapshot.queue.append(
+                    queue_item(entry, title, uploads, self.status, self._ctx.clock())
+                )
         self.queue, self.attention = snapshot.queue, snapshot.attention
         if self.editing is not None and self.editing.mid not in self._entries:
             self.editing = None
         self.loading = False
         self._notify()
-
-    def _queue_item(
-        self, entry: OutboxEntry, title: str, uploads: Mapping[str, BlobProgress]
-    ) -> QueueItem:
-        rows: list[UploadRow] = []
-        for blob in entry.blob_hashes:
-            progress = uploads.get(blob)
-            if progress is None:
-                rows.append(UploadRow(blob, "Photo queued", None, False))
-            elif progress.sent >= progress.size:
-                rows.append(UploadRow(blob, "Photo uploaded", 1.0, True))
-            else:
-                percent = progress.sent * 100 // max(progress.size, 1)
-                rows.append(
-                    UploadRow(blob, f"Uploading photo {percent}%", progress.fraction, False)
-                )
-        uploading = any(u.fraction is not None and not u.done for u in rows)
-        if entry.state is MutationState.IN_FLIGHT:
-            state = "Sending…"
-        elif uploading:
-            state = "Waiting for photos to upload"
-        elif self.status.connectivity is Connectivity.OFFLINE:
-            state = "Waiting for a connection"
-        else:
-            state = "Waiting to send"
-        detail = f"Saved {describe_ago(self._ctx.clock() - entry.created_at)}"
-        if entry.attempts and entry.last_error:
-            detail += f" · tried {entry.attempts}×: {entry.last_error}"
-        return QueueItem(entry.mid, title, state, detail, tuple(rows))
 
     def dispose(self) -> None:
         """Stop listening to the repository."""
@@ -576,49 +493,3 @@ def _parse(edit: EditField) -> Any:
         except ValueError:
             raise DomainError("invalid", f"{edit.label}: type a whole number.") from None
     return edit.text if edit.kind == "multiline" else text
-
-
-class _TitleCache:
-    """Looks up request and job titles once per load."""
-
-    def __init__(self, ctx: ScreenContext) -> None:
-        self._ctx = ctx
-        self._requests: dict[str, str] = {}
-        self._jobs: dict[str, str] = {}
-
-    async def request(self, request_id: str | None) -> str:
-        if not request_id:
-            return "a request"
-        if request_id not in self._requests:
-            record = await self._ctx.repo.request(request_id)
-            self._requests[request_id] = (
-                f"“{record.request.title}”" if record is not None else "a request"
-            )
-        return self._requests[request_id]
-
-    async def job(self, job_id: str | None) -> str:
-        if not job_id:
-            return "a job"
-        if job_id not in self._jobs:
-            record = await self._ctx.repo.job(job_id)
-            self._jobs[job_id] = f"“{record.job.title}”" if record is not None else "a job"
-        return self._jobs[job_id]
-
-    async def describe(self, entry: OutboxEntry) -> str:
-        args = entry.args
-        template = _TEMPLATES.get(entry.name)
-        if template is None:
-            return entry.name.replace(".", " ").replace("_", " ").capitalize()
-        request = await self.request(args.get("request_id"))
-        job = await self.job(args.get("job_id"))
-        subject = job if args.get("job_id") else request
-        if entry.name == "photo.attach":
-            kind, target = args.get("target_kind"), args.get("target_id")
-            kind_text = str(kind).lower() if kind else ""
-            if kind_text == "job":
-                subject = await self.job(target)
-            elif kind_text == "request":
-                subject = await self.request(target)
-            else:
-                subject = f"an {kind_text}" if kind_text.startswith(("a", "e")) else "a record"
-        return template.format(request=request, job=job, subject=subject)

@@ -35,14 +35,14 @@ from proapp.domain.models import (
     User,
     VisitProposal,
 )
-from proapp.sync.blobs import BlobStore
+from proapp.sync.blobs import BlobState, BlobStore
 from proapp.sync.engine import SyncEngine
 from proapp.sync.optimistic import Effect, plan_command
 from proapp.sync.outbox import Outbox, OutboxEntry
 from proapp.sync.photos import prepare_photo, render_signature
 from proapp.sync.records import ChangesListener, JobRecord, PhotoRecord, RequestRecord
 from proapp.sync.repositories import server_entity_from_change
-from proapp.sync.status import SyncStatus
+from proapp.sync.status import BlobProgress, SyncStatus
 from proapp.sync.store import Clock, Drafts, EntityCache, Store, Transaction
 
 __all__ = ["LocalRepository"]
@@ -511,6 +511,26 @@ class LocalRepository:
         entry = await self._store.run_transaction(self._resubmit_in, mid, dict(args))
         await self._after_local_change()
         return entry
+
+    async def uploads(self, blob_hashes: Sequence[str]) -> dict[str, BlobProgress]:
+        """How far each photo or signature got to the server (see the protocol): the
+        store's confirmed offset, or the engine's live figure while it sends."""
+        stored = await self._store.run(self._read_uploads, tuple(blob_hashes))
+        for live in self._engine.status.value.uploads:
+            known = stored.get(live.hash)
+            if known is not None and live.sent > known.sent:
+                stored[live.hash] = live
+        return stored
+
+    def _read_uploads(self, blob_hashes: tuple[str, ...]) -> dict[str, BlobProgress]:
+        out: dict[str, BlobProgress] = {}
+        for blob_hash in blob_hashes:
+            info = self._blobs.info(blob_hash)
+            if info is None:
+                continue
+            sent = info.size if info.state is BlobState.UPLOADED else info.upload_offset
+            out[blob_hash] = BlobProgress(blob_hash, sent, info.size)
+        return out
 
     def sync_status(self) -> SyncStatus:
         """The sync engine's current status."""

@@ -28,6 +28,7 @@ from proapp.views.schedule_widgets import (
     tagged,
 )
 from proapp.views.screen_parts import photo_thumb
+from proapp.views.sync_center import queue_item_card
 from proapp.views.theme import TAP_TARGET, centered_column
 
 __all__ = ["JobDetailView"]
@@ -315,6 +316,10 @@ class JobDetailView:
                     run_spacing=8,
                 )
             )
+        if view.waiting:
+            # What this job still has to send, and how far each photo got (issue 4).
+            items.append(section_title("Waiting to sync"))
+            items.extend(queue_item_card(item, prefix="job") for item in view.waiting)
         if JobAction.DEFECTIVE in view.actions:
             items.append(ft.Divider())
             items.append(self._action(JobAction.DEFECTIVE))

@@ -9,12 +9,13 @@ from typing import Any
 
 import flet as ft
 
-from proapp.state.sync_center import AttentionItem, EditField, QueueItem, SyncCenterState
+from proapp.state.queue_items import QueueItem
+from proapp.state.sync_center import AttentionItem, EditField, SyncCenterState
 from proapp.views.dialogs import ConfirmDialog
 from proapp.views.state_view import StateView
 from proapp.views.theme import TAP_TARGET, scrolling_column
 
-__all__ = ["SyncCenterView"]
+__all__ = ["SyncCenterView", "queue_item_card"]
 
 
 def _section(title: str) -> ft.Control:
@@ -26,6 +27,41 @@ def _section(title: str) -> ft.Control:
 
 def _muted(text: str) -> ft.Text:
     return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT)
+
+
+def queue_item_card(item: QueueItem, prefix: str = "sync") -> ft.Control:
+    """One queued action with each photo's upload (queued, percent, done); the sync
+    center uses ids ``sync-item-<mid>`` / ``sync-upload-<mid>-<n>``, the job screen
+    ``job-item-...`` / ``job-upload-...``."""
+    rows: list[ft.Control] = [
+        ft.Text(item.title, size=16, weight=ft.FontWeight.W_600),
+        ft.Text(item.state_text, weight=ft.FontWeight.W_500),
+        _muted(item.detail),
+    ]
+    for index, upload in enumerate(item.uploads):
+        rows.append(
+            ft.Semantics(
+                identifier=f"{prefix}-upload-{item.mid}-{index}",
+                label=upload.text,
+                content=ft.Column(
+                    [
+                        ft.Text(upload.text, size=14),
+                        ft.ProgressBar(value=upload.fraction or 0.0, bar_height=6),
+                    ],
+                    spacing=4,
+                ),
+            )
+        )
+    return ft.Semantics(
+        identifier=f"{prefix}-item-{item.mid}",
+        container=True,
+        label=f"{item.title}. {item.state_text}. {item.detail}",
+        content=ft.Card(
+            variant=ft.CardVariant.OUTLINED,
+            margin=0,
+            content=ft.Container(padding=14, content=ft.Column(rows, spacing=6)),
+        ),
+    )
 
 
 class SyncCenterView(StateView):
@@ -55,7 +91,7 @@ class SyncCenterView(StateView):
                 controls += [self._attention_card(item) for item in state.attention]
             controls.append(_section("Waiting to send"))
             if state.queue:
-                controls += [self._queue_card(item) for item in state.queue]
+                controls += [queue_item_card(item) for item in state.queue]
             else:
                 controls.append(
                     ft.Semantics(
@@ -105,37 +141,6 @@ class SyncCenterView(StateView):
                 variant=ft.CardVariant.FILLED,
                 margin=0,
                 content=ft.Container(padding=16, content=ft.Column(lines, spacing=8)),
-            ),
-        )
-
-    def _queue_card(self, item: QueueItem) -> ft.Control:
-        rows: list[ft.Control] = [
-            ft.Text(item.title, size=16, weight=ft.FontWeight.W_600),
-            ft.Text(item.state_text, weight=ft.FontWeight.W_500),
-            _muted(item.detail),
-        ]
-        for index, upload in enumerate(item.uploads):
-            rows.append(
-                ft.Semantics(
-                    identifier=f"sync-upload-{item.mid}-{index}",
-                    label=upload.text,
-                    content=ft.Column(
-                        [
-                            ft.Text(upload.text, size=14),
-                            ft.ProgressBar(value=upload.fraction or 0.0, bar_height=6),
-                        ],
-                        spacing=4,
-                    ),
-                )
-            )
-        return ft.Semantics(
-            identifier=f"sync-item-{item.mid}",
-            container=True,
-            label=f"{item.title}. {item.state_text}. {item.detail}",
-            content=ft.Card(
-                variant=ft.CardVariant.OUTLINED,
-                margin=0,
-                content=ft.Container(padding=14, content=ft.Column(rows, spacing=6)),
             ),
         )
 

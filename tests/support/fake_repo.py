@@ -62,7 +62,7 @@ from proapp.state.ports import (
 )
 from proapp.sync.optimistic import ENTITY_MODELS, optimistic_effects
 from proapp.sync.outbox import MutationState, OutboxEntry, Rejection
-from proapp.sync.status import SyncStatus
+from proapp.sync.status import BlobProgress, SyncStatus
 
 __all__ = [
     "DEMO_BUSINESS_ID",
@@ -289,6 +289,7 @@ class FakeRepository:
         self.performed: list[CommandArgs] = []
         self.drafts: dict[str, tuple[str, dict[str, Any]]] = {}
         self.blobs: dict[str, bytes] = {}
+        self.upload_progress: dict[str, BlobProgress] = {}
         self.entries: list[OutboxEntry] = []
         self.status = SyncStatus()
         self.sync_now_calls = 0
@@ -622,6 +623,19 @@ class FakeRepository:
             if entry.mid == mid:
                 return entry
         raise DomainError(ErrorCode.NOT_FOUND, "That queued action is gone.", {"mid": mid})
+
+    async def uploads(self, blob_hashes: Sequence[str]) -> dict[str, BlobProgress]:
+        """Blobs this fake holds: as set with `set_upload`, else not started."""
+        return {
+            h: self.upload_progress.get(h, BlobProgress(h, 0, len(self.blobs[h])))
+            for h in blob_hashes
+            if h in self.blobs
+        }
+
+    def set_upload(self, blob_hash: str, sent: int) -> None:
+        """Say how much of a held blob reached the server."""
+        self.upload_progress[blob_hash] = BlobProgress(blob_hash, sent, len(self.blobs[blob_hash]))
+        self.notify()
 
     def sync_status(self) -> SyncStatus:
         """The status last set with `set_status`."""

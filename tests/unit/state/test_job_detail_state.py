@@ -401,3 +401,32 @@ def test_change_orders_show_delta_and_totals() -> None:
         assert row.when_text == "Thu Nov 26, 7:00 AM PST"
 
     run(scenario)
+
+
+def test_waiting_to_sync_shows_this_jobs_actions_and_photo_uploads() -> None:
+    async def scenario() -> None:
+        job = make_job(status=JobStatus.IN_PROGRESS)
+        other = make_job(status=JobStatus.SCHEDULED)
+        state, repo, _ = setup(job)
+        repo.add_job(other)
+        await state.load()
+        assert ready(state).waiting == ()
+        photo = await repo.add_photo(JPEG)
+        await repo.perform(
+            JobReportDefectiveArgs(job_id=job.id, note="Cracked housing", photo_hashes=[photo])
+        )
+        await repo.perform(JobStartArgs(job_id=other.id))  # another job's: not shown here
+        await state.load()
+        (item,) = ready(state).waiting
+        assert item.title.startswith("Could not perform")
+        assert [u.text for u in item.uploads] == ["Photo queued"]
+        assert item.state_text == "Waiting for photos to upload"
+        repo.set_upload(photo, len(JPEG) // 2)
+        await state.load()
+        (item,) = ready(state).waiting
+        assert item.uploads[0].text == f"Uploading photo {len(JPEG) // 2 * 100 // len(JPEG)}%"
+        repo.set_upload(photo, len(JPEG))
+        await state.load()
+        assert ready(state).waiting[0].uploads[0].done
+
+    run(scenario())

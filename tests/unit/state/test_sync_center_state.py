@@ -10,15 +10,10 @@ from datetime import timedelta
 from proapp.domain.commands import EstimateSubmitArgs, JobStartArgs, MessageSendArgs
 from proapp.domain.enums import JobStatus, PartsSupplier
 from proapp.state.ports import Route, ScreenContext
-from proapp.state.sync_center import (
-    SyncCenterState,
-    describe_age,
-    describe_ago,
-    editable_fields,
-    readable_args,
-)
+from proapp.state.queue_items import describe_age, describe_ago
+from proapp.state.sync_center import SyncCenterState, editable_fields, readable_args
 from proapp.sync.connectivity import Connectivity
-from proapp.sync.status import BlobProgress, SyncPhase, SyncStatus
+from proapp.sync.status import SyncPhase, SyncStatus
 from tests.support.fake_repo import (
     FIXED_NOW,
     FakeNavigator,
@@ -88,7 +83,9 @@ def test_queue_items_are_described_in_plain_words() -> None:
             "Start job “Disposal install”",
             "Message about “Disposal install”",
         ]
-        assert all(item.state_text == "Waiting to send" for item in state.queue)
+        # The estimate's photo has not gone up yet; the others only wait their turn.
+        assert [item.state_text for item in state.queue] == [
+            "Waiting for photos to upload", "Waiting to send", "Waiting to send"]
         assert state.attention == []
         assert not state.loading
 
@@ -104,18 +101,18 @@ def test_photo_uploads_show_queued_percent_and_done() -> None:
         (item,) = state.queue
         assert [u.text for u in item.uploads] == ["Photo queued"]
 
-        repo.status = SyncStatus(
-            phase=SyncPhase.UPLOADING, uploads=(BlobProgress(PHOTO, 400, 1000),), pending=1
-        )
+        repo.blobs[PHOTO] = bytes(1000)  # kept on this device until the server has it
+        repo.set_upload(PHOTO, 400)
         await state.load()
         (item,) = state.queue
         assert item.uploads[0].text == "Uploading photo 40%"
         assert item.uploads[0].fraction == 0.4
         assert item.state_text == "Waiting for photos to upload"
 
-        repo.status = SyncStatus(uploads=(BlobProgress(PHOTO, 1000, 1000),), pending=1)
+        repo.set_upload(PHOTO, 1000)
         await state.load()
         assert state.queue[0].uploads[0].done
+        assert state.queue[0].state_text == "Waiting to send"
 
     run(scenario())
 

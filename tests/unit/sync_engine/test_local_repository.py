@@ -276,6 +276,12 @@ def test_photos_signatures_drafts(tmp_path: Path) -> None:
         record = await repo.request(request.id)
         assert record is not None and [p.pending for p in record.photos] == [True]
         assert [r.photos for r in await repo.requests()] == [record.photos]
+        # Upload progress: not started, then confirmed by the server after a sync.
+        (before,) = (await repo.uploads([digest, "f" * 64])).values()
+        assert before.sent == 0 and before.size > 0
+        assert (await rig.engine.sync_once()).ok
+        (after,) = (await repo.uploads([digest])).values()
+        assert after.sent == after.size == before.size
 
         await repo.save_draft("estimate:x", "estimate", {"notes": "bring ladder"})
         assert await repo.load_draft("estimate:x") == {"notes": "bring ladder"}
