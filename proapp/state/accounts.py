@@ -23,6 +23,7 @@ from proapp.domain.models import User
 from proapp.secrets import SecretStore
 from proapp.state.ports import ProRepository
 from proapp.sync.engine import SyncEngine
+from proapp.sync.office import LocalOfficeRepository
 from proapp.sync.paths import data_dir
 from proapp.sync.repository import LocalRepository
 from proapp.sync.session import (
@@ -57,6 +58,10 @@ def _default_engine(store: Store, client: MarketplaceApi) -> SyncEngine:
 
 
 def _default_repo(store: Store, engine: SyncEngine, user: User) -> ProRepository:
+    # Office staff get the indexed office reads (dispatch board, pipeline...) on top of
+    # the same repository; technicians do not need them (issue 5).
+    if user.is_staff:
+        return LocalOfficeRepository(store, engine, user)
     return LocalRepository(store, engine, user)
 
 

@@ -31,6 +31,7 @@ from proapp.embedded import DemoAccount
 from proapp.secrets import SecretStore, SecretStoreUnavailable, refresh_token_name
 from proapp.state.accounts import AccountHub, ActiveAccount
 from proapp.state.observable import Observable
+from proapp.state.office_ports import OfficeRepository
 from proapp.state.settings import AccountInfo, SettingsServices
 from proapp.state.shell import ShellState
 from proapp.state.signin import ClientFactory, SignInState
@@ -221,7 +222,13 @@ class AppState(Observable):
             saved = None
         if saved and saved.get("mode") in {"system", "light", "dark"}:
             self.theme_mode = str(saved["mode"])
-        shell = ShellState(account.repo, clock=self._clock, on_sign_in_again=self.sign_in_again)
+        shell = ShellState(
+            account.repo,
+            clock=self._clock,
+            on_sign_in_again=self.sign_in_again,
+            # Staff with the office reads get the office desktop on wide screens.
+            office=user.is_staff and isinstance(account.repo, OfficeRepository),
+        )
         settings = SettingsServices(
             account=AccountInfo(
                 name=user.name,

@@ -205,6 +205,7 @@ class DispatchState(OfficeFollowingState):
         self._unassigned_jobs: list[OfficeJob] = []
         # Optimistic assignments not yet visible in what the repository returns.
         self._moved: dict[str, tuple[str, ...]] = {}
+        self._zone_known = False
 
     # ------------------------------------------------------------------ reading
     def _period(self) -> tuple[datetime, datetime]:
@@ -223,8 +224,12 @@ class DispatchState(OfficeFollowingState):
 
     async def _read(self) -> None:
         repo = self._ctx.repo
-        if not self.loaded:
-            self.time_zone = await repo.business_time_zone() or "UTC"
+        if not self._zone_known:
+            # Until something is cached (a first sync on a new device) the zone is a
+            # UTC stand-in; read it again on each re-read until the cache says it.
+            zone = await repo.business_time_zone()
+            self._zone_known = zone is not None
+            self.time_zone = zone or "UTC"
             self.today = local_today(self._ctx.clock(), self.time_zone)
             if not self._day_chosen:
                 self.day = self.today

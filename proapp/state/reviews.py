@@ -124,6 +124,12 @@ class ReviewsState(OfficeFollowingState):
             route=Route("job", {"job_id": review.job_id}),
         )
 
+    def open(self, review_id: str) -> None:
+        """Open the job a review is about."""
+        row = next((r for r in self.rows if r.review_id == review_id), None)
+        if row is not None:
+            self._ctx.nav.open(row.route)
+
     async def show_technician(self, technician_id: str | None) -> None:
         """Only one technician's reviews (None: everyone's), from the first page."""
         self.technician_id = technician_id

@@ -26,6 +26,7 @@ from proapp.sync.connectivity import Connectivity
 from proapp.sync.status import SyncStatus
 
 __all__ = [
+    "OFFICE_TABS",
     "OFFLINE_TEXT",
     "TABS",
     "TAB_TITLES",
@@ -40,12 +41,31 @@ logger = logging.getLogger(__name__)
 TABS: tuple[str, ...] = ("inbox", "today", "messages", "sync", "settings")
 """The bottom-navigation tabs, in order (their Route.screen names)."""
 
+OFFICE_TABS: tuple[str, ...] = (
+    "dispatch",
+    "pipeline",
+    "estimates",
+    "office_messages",
+    "team",
+    "reviews",
+    "sync",
+    "settings",
+)
+"""The navigation rail of office staff on a wide screen (issue 5), in order; Dispatch is
+where the office day starts. Phones keep `TABS` for everyone."""
+
 TAB_TITLES: dict[str, str] = {
     "inbox": "Inbox",
     "today": "Today",
     "messages": "Messages",
     "sync": "Sync",
     "settings": "Settings",
+    "dispatch": "Dispatch",
+    "pipeline": "Pipeline",
+    "estimates": "Estimates",
+    "office_messages": "Messages",
+    "team": "Team",
+    "reviews": "Reviews",
 }
 
 OFFLINE_TEXT = "Offline - your changes are saved on this phone and will sync"
@@ -98,6 +118,8 @@ class ShellState(Observable):
         repo: the signed-in pro's repository.
         clock: UTC "now", passed on to every screen.
         on_sign_in_again: awaited when the pro taps "Sign in" on the signed-out banner.
+        office: the user is office staff with an office repository: on a wide screen
+            (`set_wide`) the tabs are `OFFICE_TABS`, on a phone the pro `TABS`.
 
     Tabs (`TABS`) each keep their own stack of routes; the bottom of a stack is the
     tab's own route. `open` with a tab route selects that tab and resets its stack (the
@@ -111,13 +133,19 @@ class ShellState(Observable):
         *,
         clock: Callable[[], datetime] = _utcnow,
         on_sign_in_again: Callable[[], Awaitable[None]] | None = None,
+        office: bool = False,
     ) -> None:
         super().__init__()
         self.repo = repo
         self.context = ScreenContext(repo=repo, nav=self, clock=clock)
         self._on_sign_in_again = on_sign_in_again
+        self.office = office
+        self.wide = False
         self.tab = TABS[0]
-        self._stacks: dict[str, list[Route]] = {tab: [Route(tab)] for tab in TABS}
+        # Office staff keep a stack for every destination of both layouts, so resizing
+        # the window does not lose where they were.
+        every = (*TABS, *(t for t in OFFICE_TABS if t not in TABS)) if office else TABS
+        self._stacks: dict[str, list[Route]] = {tab: [Route(tab)] for tab in every}
         self._notices: deque[str] = deque()
         self.status: SyncStatus = repo.sync_status()
         self.first_sync: FirstSync | None = None
@@ -165,15 +193,30 @@ class ShellState(Observable):
         return len(self._stacks[self.tab]) > 1
 
     @property
+    def tabs(self) -> tuple[str, ...]:
+        """The destinations shown now: `OFFICE_TABS` for staff on a wide screen."""
+        return OFFICE_TABS if self.office and self.wide else TABS
+
+    @property
     def tab_index(self) -> int:
-        """The selected tab's position in `TABS` (the navigation bar's index)."""
-        return TABS.index(self.tab)
+        """The selected tab's position in `tabs` (the navigation bar's or rail's index)."""
+        return self.tabs.index(self.tab)
+
+    def set_wide(self, wide: bool) -> None:
+        """The view's width class changed. Staff switch between the office rail and the
+        phone tabs; a destination the new layout lacks falls back to its first one."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        if self.tab not in self.tabs:
+            self.tab = self.tabs[0]
+        self._notify()
 
     def open(self, route: Route) -> None:
         """Show ``route``: a tab route selects the tab with a fresh stack; any other
         route is pushed on the selected tab (opening what is already on top does
         nothing, so a double tap does not stack two copies)."""
-        if route.screen in TABS:
+        if route.screen in self.tabs:
             self.tab = route.screen
             self._stacks[route.screen] = [route]
         else:
@@ -186,7 +229,7 @@ class ShellState(Observable):
     def select_tab(self, tab: str) -> None:
         """A tap on the navigation bar: switch to ``tab`` keeping its stack; a tap on
         the tab already shown goes back to its root."""
-        if tab not in TABS:
+        if tab not in self.tabs:
             raise ValueError(f"unknown tab {tab!r}")
         if tab == self.tab:
             if len(self._stacks[tab]) == 1:
