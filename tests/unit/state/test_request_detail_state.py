@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,9 +236,8 @@ def test_a_photo_downloaded_later_appears_after_the_change_notice(tmp_path: Path
         assert detail(state).photos[0].data is None
         repo.blobs[blob_hash] = JPEG  # the sync downloaded it
         repo.notify()
-        for _ in range(200):  # the bytes are read in a worker thread
-            if detail(state).photos[0].data is not None:
-                break
+        deadline = time.monotonic() + 30  # the bytes are read in a worker thread
+        while detail(state).photos[0].data is None and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         assert detail(state).photos[0].data == JPEG
         state.dispose()

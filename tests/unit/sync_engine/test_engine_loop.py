@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,9 +46,14 @@ class BlockingSleep:
             await asyncio.Event().wait()
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    """Let the loop and the store's worker thread run until ``condition`` holds."""
-    for _ in range(500):
+async def until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    """Let the loop and the store's worker thread run until ``condition`` holds.
+
+    A generous deadline, not a count of polls: on a loaded machine the store's worker
+    thread can take seconds to get a turn, and this is a correctness test, not a timing
+    one (the engine's waits go through the fake sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
         if condition():
             return
         await asyncio.sleep(0.01)
