@@ -67,8 +67,13 @@ from sqlalchemy.orm import Session
 
 from marketplace import orm
 from marketplace.api.schemas import PhotoOut
-from marketplace.authz import Actor, job_visibility_clause, request_visibility_clause
-from marketplace.commands.framework import Clock, execute_command
+from marketplace.authz import (
+    Actor,
+    job_visibility_clause,
+    remember_visible_jobs,
+    request_visibility_clause,
+)
+from marketplace.commands.framework import Clock, CommandBatch, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
@@ -286,7 +291,7 @@ def _push_batch(
 ) -> PushOut:
     """The batch in ONE transaction, committed once: every effect, its stored result and
     the new ``last_mid`` become durable together, or (a crash, a 503) none of them."""
-    with factory() as session, session.begin():
+    with factory() as session, session.begin(), remember_visible_jobs(session):
         # Lock the install's row first, once for the batch: concurrent pushes of one
         # install queue here, so the check of last_mid and its update cannot interleave
         # (exactly once); the second of two identical pushes replays the first.
@@ -297,9 +302,13 @@ def _push_batch(
         results: list[MutationResultOut] = []
         stored: list[dict[str, Any]] = []
         stopped: PushStoppedOut | None = None
+        # Idempotency records of the mutations that will run, read in one query; their
+        # records and change-feed entries are written once, by batch.finish().
+        batch = CommandBatch(actor)
+        batch.prefetch(session, [m.id for m in body.mutations if m.mid > last_mid])
         for mutation in body.mutations:
             done = _process(session, actor, client_pk, last_mid, mutation,
-                            settings=settings, clock=clock)
+                            settings=settings, clock=clock, batch=batch)
             if isinstance(done, _Stop):
                 stopped = PushStoppedOut(code="out_of_order", expected_mid=done.expected_mid)
                 break
@@ -312,6 +321,7 @@ def _push_batch(
                     "created_at": clock(),
                 })
             results.append(MutationResultOut.model_validate(done.result))
+        batch.finish(session)
         if stored:
             session.execute(insert(orm.SyncResult), stored)
             record.last_mid = last_mid
@@ -358,7 +368,7 @@ def _open_client(
 
 def _process(
     session: Session, actor: Actor, client_pk: int, last_mid: int, mutation: MutationIn, *,
-    settings: Settings, clock: Clock,
+    settings: Settings, clock: Clock, batch: CommandBatch,
 ) -> _Done | _Stop:
     """One mutation inside the batch's transaction: replay, stop, or run the command.
 
@@ -390,7 +400,7 @@ def _process(
 
     outcome = execute_command(
         session, actor, mutation.name, mutation.args, mutation.id,
-        settings=settings, clock=clock, base_version=mutation.base_version,
+        settings=settings, clock=clock, base_version=mutation.base_version, batch=batch,
     )
     if outcome.applied:
         result: dict[str, Any] = {

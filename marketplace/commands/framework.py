@@ -18,25 +18,25 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketplace import orm
 from marketplace.authz import Actor, require_roles
-from marketplace.changes import record_change
 from marketplace.config import Settings
 from marketplace.db import SessionFactory
 from marketplace.errors import status_for
 from proapp.domain import PRO_COMMANDS, PRO_ROLES, DomainError, ErrorCode, Role
 
 __all__ = [
+    "CommandBatch",
     "CommandContext",
     "CommandOutcome",
     "CommandSpec",
@@ -84,8 +84,8 @@ class CommandContext:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def changed(self, business_id: str, entity: str, entity_id: str) -> None:
-        """Note that ``entity`` changed; it enters ``business_id``'s change feed when
-        the handler returns (see `_record_changes`)."""
+        """Note that ``entity`` changed; it enters ``business_id``'s change feed if the
+        command succeeds (numbered by `CommandBatch.finish`, before the commit)."""
         change = (business_id, entity, entity_id)
         if change not in self.changes:
             self.changes.append(change)
@@ -219,12 +219,109 @@ class CommandOutcome:
         return None if self.applied else str(self.body.get("code"))
 
 
-def _record_changes(ctx: CommandContext) -> None:
-    # Written after the handler, so the business row that numbers the feed is locked
-    # last and briefly: every command then takes its locks in the same order (entity
-    # rows first, business row last), which rules out deadlocks between commands.
-    for business_id, entity, entity_id in ctx.changes:
-        record_change(ctx.session, business_id, entity, entity_id, ctx.now)
+@dataclass(frozen=True)
+class _StoredOutcome:
+    """An idempotency record as the batch knows it (loaded, or written by the batch)."""
+
+    command: str
+    fingerprint: str
+    status_code: int
+    response: dict[str, Any]
+
+
+@dataclass
+class CommandBatch:
+    """What the commands of one transaction share, written once at its end (`finish`).
+
+    A sync push runs up to 100 commands in one transaction; per command this saves the
+    idempotency lookup (`prefetch` reads every key of the batch in one query), the
+    idempotency INSERT (one multi-row INSERT) and the change-feed numbering (one UPDATE
+    of each business row and one multi-row INSERT of its entries, instead of one UPDATE
+    and one INSERT per change). The REST path is a batch of one command.
+
+    Change-feed entries are numbered in `finish`, in the order the commands ran, so the
+    feed stays gap-free and ordered; the business row is updated (locked, on
+    PostgreSQL) last, as before: every command still takes its locks in the same order
+    (entity rows first, business row last), which rules out deadlocks between commands.
+    Nothing in a command reads the feed, so numbering at the end changes no result.
+    A refused command contributes no change (its changes are dropped with its
+    savepoint) but does contribute its idempotency record (the refusal is replayed).
+    """
+
+    actor: Actor
+    known: dict[str, _StoredOutcome] = field(default_factory=dict)
+    """Idempotency records of this actor by key: prefetched, or written by the batch
+    (so a key used twice in one batch replays the first outcome)."""
+    fetched: set[str] = field(default_factory=set)
+    """Keys already looked up (found or not)."""
+    records: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[str, str, str, datetime]] = field(default_factory=list)
+
+    @property
+    def scope(self) -> str:
+        """The idempotency scope of the batch's actor."""
+        return _idempotency_scope(self.actor)
+
+    def prefetch(self, session: Session, keys: Sequence[str]) -> None:
+        """Load the stored outcomes of ``keys`` in one query (the rest are unknown)."""
+        wanted = [key for key in dict.fromkeys(keys) if key not in self.fetched]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = session.execute(
+                select(orm.IdempotencyRecord.key, orm.IdempotencyRecord.command,
+                       orm.IdempotencyRecord.fingerprint, orm.IdempotencyRecord.status_code,
+                       orm.IdempotencyRecord.response)
+                .where(orm.IdempotencyRecord.scope == self.scope,
+                       orm.IdempotencyRecord.key.in_(chunk))
+            ).all()
+            for key, command, fingerprint, status_code, response in rows:
+                self.known[key] = _StoredOutcome(command, fingerprint, status_code,
+                                                 dict(response))
+            self.fetched.update(chunk)
+
+    def lookup(self, session: Session, key: str) -> _StoredOutcome | None:
+        """The stored outcome of ``key`` (one query unless prefetched)."""
+        if key not in self.fetched:
+            self.prefetch(session, [key])
+        return self.known.get(key)
+
+    def store(self, key: str, name: str, fingerprint: str, outcome: CommandOutcome,
+              now: datetime) -> None:
+        """Remember ``outcome`` under ``key``; INSERTed by `finish`."""
+        self.known[key] = _StoredOutcome(name, fingerprint, outcome.status_code, outcome.body)
+        self.fetched.add(key)
+        self.records.append({
+            "scope": self.scope, "key": key, "command": name, "fingerprint": fingerprint,
+            "status_code": outcome.status_code, "response": outcome.body, "created_at": now,
+        })
+
+    def finish(self, session: Session) -> None:
+        """Write what the batch's commands left: change-feed entries, then idempotency
+        records (a key a concurrent request stored first fails here with
+        `IntegrityError`; the caller retries, and the retry replays that outcome)."""
+        changes, self.changes = self.changes, []
+        by_business: dict[str, list[tuple[str, str, datetime]]] = {}
+        for business_id, entity, entity_id, now in changes:
+            by_business.setdefault(business_id, []).append((entity, entity_id, now))
+        rows: list[dict[str, Any]] = []
+        for business_id, entries in by_business.items():
+            last = int(session.execute(
+                update(orm.Business)
+                .where(orm.Business.id == business_id)
+                .values(change_seq=orm.Business.change_seq + len(entries))
+                .returning(orm.Business.change_seq)
+            ).scalar_one())
+            first = last - len(entries) + 1
+            rows += [
+                {"business_id": business_id, "seq": first + i, "entity": entity,
+                 "entity_id": entity_id, "changed_at": now}
+                for i, (entity, entity_id, now) in enumerate(entries)
+            ]
+        if rows:
+            session.execute(insert(orm.Change), rows)
+        records, self.records = self.records, []
+        if records:
+            session.execute(insert(orm.IdempotencyRecord), records)
 
 
 def _idempotency_scope(actor: Actor) -> str:
@@ -242,6 +339,7 @@ def execute_command(
     settings: Settings,
     clock: Clock = system_clock,
     base_version: int | None = None,
+    batch: CommandBatch | None = None,
 ) -> CommandOutcome:
     """Run command ``name`` for ``actor`` exactly once per ``idempotency_key``.
 
@@ -254,20 +352,23 @@ def execute_command(
     3. The handler runs in a SAVEPOINT; a `DomainError` rolls its writes back.
     4. The outcome (success or refusal) is stored with the key, in the same transaction.
 
+    With ``batch`` (a sync push: many commands, one transaction), the idempotency
+    record and the change-feed entries are written by ``batch.finish()``, which the
+    caller must call before committing; without it they are written before returning.
+
     Any other exception propagates and the caller must roll back: nothing is stored, and
     a retry with the same key runs the command afresh.
 
-    If two requests race with one key, the loser's flush raises
+    If two requests race with one key, the loser's INSERT raises
     `sqlalchemy.exc.IntegrityError`; `run_command` handles that by retrying (the retry
     replays the winner's outcome).
     """
-    scope = _idempotency_scope(actor)
+    own_batch = batch is None
+    work = CommandBatch(actor) if batch is None else batch
+    if work.actor.user_id != actor.user_id:
+        raise ValueError("a command batch serves one actor")
     fingerprint = command_fingerprint(name, raw_args)
-    existing = session.scalars(
-        select(orm.IdempotencyRecord).where(
-            orm.IdempotencyRecord.scope == scope, orm.IdempotencyRecord.key == idempotency_key
-        )
-    ).one_or_none()
+    existing = work.lookup(session, idempotency_key)
     if existing is not None:
         if existing.fingerprint == fingerprint and existing.command == name:
             return CommandOutcome(existing.status_code, dict(existing.response), replayed=True)
@@ -307,24 +408,18 @@ def execute_command(
         )
         with session.begin_nested():
             result = spec.handler(ctx, args)
-            _record_changes(ctx)
+            # Flushed inside the savepoint, so a write the database refuses surfaces
+            # here (and a DomainError above rolls back only this command's writes).
             session.flush()
+        work.changes += [(business_id, entity, entity_id, now)
+                         for business_id, entity, entity_id in ctx.changes]
         outcome = CommandOutcome(spec.success_status, result)
     except DomainError as exc:
         outcome = CommandOutcome(status_for(exc.code), exc.to_dict())
 
-    session.add(
-        orm.IdempotencyRecord(
-            scope=scope,
-            key=idempotency_key,
-            command=name,
-            fingerprint=fingerprint,
-            status_code=outcome.status_code,
-            response=outcome.body,
-            created_at=now,
-        )
-    )
-    session.flush()
+    work.store(idempotency_key, name, fingerprint, outcome, now)
+    if own_batch:
+        work.finish(session)
     return outcome
 
 
