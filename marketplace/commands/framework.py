@@ -15,6 +15,7 @@ refusal (a rejected mutation never wedges a sync queue, DESIGN.md section 4).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -24,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from marketplace import orm
 from marketplace.authz import Actor, require_roles
@@ -90,6 +91,14 @@ class CommandContext:
         if change not in self.changes:
             self.changes.append(change)
 
+    def insert_row(self, model: type[orm.Base], values: Mapping[str, Any]) -> None:
+        """INSERT one row of ``model`` now, as a plain statement on the transaction's
+        connection: no unit of work (the object is not in the session), which is much
+        cheaper for a row the command only creates. Counts as a write for
+        ``savepoint=False`` handlers."""
+        self.session.connection().execute(_insert_statement(model), dict(values))
+        self.session.info[_WRITES] = self.session.info.get(_WRITES, 0) + 1
+
     def ensure_base_version(self, entity: str, current_version: int) -> None:
         """Refuse with ``stale_base`` if the client edited an older copy (sync push)."""
         if self.base_version is not None and self.base_version != current_version:
@@ -114,6 +123,10 @@ class CommandSpec(Generic[ArgsT]):
     handler: Callable[[CommandContext, ArgsT], dict[str, Any]]
     roles: frozenset[Role]
     success_status: int = 200
+    savepoint: bool = True
+    """False: the handler refuses (raises `DomainError`) only before its first write,
+    so it needs no savepoint of its own (checked on every refusal, see
+    `execute_command`)."""
 
 
 _REGISTRY: dict[str, CommandSpec[Any]] = {}
@@ -125,6 +138,7 @@ def handler(
     args_model: type[BaseModel] | None = None,
     roles: frozenset[Role] = PRO_ROLES,
     success_status: int = 200,
+    savepoint: bool = True,
 ) -> Callable[[Callable[[CommandContext, Any], dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register the decorated function as THE handler of command ``name``.
 
@@ -132,6 +146,12 @@ def handler(
     commands pass their own model and ``roles=frozenset({Role.CUSTOMER})``. Only actors
     with one of ``roles`` may run it (others get 403 ``forbidden``); finer checks
     (staff only, assigned technician) belong in the handler.
+
+    ``savepoint=False`` is for handlers that check everything before they write
+    anything (their only refusals come before the first write): they then skip the
+    per-command SAVEPOINT, which is a fair share of a small command's cost in a sync
+    batch. A refusal after a write is caught and fails the whole transaction (see
+    `execute_command`), so a wrong flag can never commit half a command.
     """
     model = args_model if args_model is not None else PRO_COMMANDS.get(name)
     if model is None:
@@ -142,7 +162,7 @@ def handler(
     ) -> Callable[[CommandContext, Any], dict[str, Any]]:
         if name in _REGISTRY:
             raise ValueError(f"command {name!r} already has a handler")
-        _REGISTRY[name] = CommandSpec(name, model, func, roles, success_status)
+        _REGISTRY[name] = CommandSpec(name, model, func, roles, success_status, savepoint)
         return func
 
     return register
@@ -349,7 +369,9 @@ def execute_command(
        ``replayed=True``; another fingerprint -> 422 ``idempotency_mismatch`` (nothing
        stored, the original stays authoritative).
     2. Unknown command or invalid args -> 422 ``invalid``; a role not allowed -> 403.
-    3. The handler runs in a SAVEPOINT; a `DomainError` rolls its writes back.
+    3. The handler runs in a SAVEPOINT; a `DomainError` rolls its writes back. (A
+       handler registered with ``savepoint=False`` refuses only before writing; a
+       refusal after a write raises `RuntimeError` instead, failing the transaction.)
     4. The outcome (success or refusal) is stored with the key, in the same transaction.
 
     With ``batch`` (a sync push: many commands, one transaction), the idempotency
@@ -406,11 +428,14 @@ def execute_command(
             session=session, actor=actor, now=now, settings=settings, command=name,
             base_version=base_version,
         )
-        with session.begin_nested():
-            result = spec.handler(ctx, args)
-            # Flushed inside the savepoint, so a write the database refuses surfaces
-            # here (and a DomainError above rolls back only this command's writes).
-            session.flush()
+        if spec.savepoint:
+            with session.begin_nested():
+                result = spec.handler(ctx, args)
+                # Flushed inside the savepoint, so a write the database refuses surfaces
+                # here (and a DomainError above rolls back only this command's writes).
+                session.flush()
+        else:
+            result = _run_without_savepoint(spec, ctx, args)
         work.changes += [(business_id, entity, entity_id, now)
                          for business_id, entity, entity_id in ctx.changes]
         outcome = CommandOutcome(spec.success_status, result)
@@ -421,6 +446,46 @@ def execute_command(
     if own_batch:
         work.finish(session)
     return outcome
+
+
+_WRITES = "marketplace.commands.writes"
+"""session.info key: writes (statements and flushes) made in the session so far."""
+
+
+@functools.cache
+def _insert_statement(model: type[orm.Base]) -> Any:
+    # One statement object per table, so SQLAlchemy compiles it once.
+    return model.__table__.insert()  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _count_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WRITES] = state.session.info.get(_WRITES, 0) + 1
+
+
+@event.listens_for(Session, "before_flush")
+def _count_flush(session: Session, _context: Any, _instances: Any) -> None:
+    # Only called when the session has something to write.
+    session.info[_WRITES] = session.info.get(_WRITES, 0) + 1
+
+
+def _run_without_savepoint(spec: CommandSpec[Any], ctx: CommandContext, args: Any
+                           ) -> dict[str, Any]:
+    """Run a ``savepoint=False`` handler; a refusal after any write is a bug in its
+    registration, and raises `RuntimeError` so the whole transaction rolls back."""
+    session = ctx.session
+    before = session.info.get(_WRITES, 0)
+    try:
+        return spec.handler(ctx, args)
+    except DomainError:
+        if (session.info.get(_WRITES, 0) != before or session.new or session.deleted
+                or session.dirty):
+            raise RuntimeError(
+                f"command {spec.name} refused after writing; it must run in a savepoint "
+                "(register it without savepoint=False)"
+            ) from None
+        raise
 
 
 def run_command(
