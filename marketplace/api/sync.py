@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 
 from marketplace.api.deps import ActorDep, ClockDep, SessionFactoryDep, SettingsDep
@@ -28,7 +28,7 @@ from marketplace.sync import (
     PushOut,
     SyncUnavailable,
     prune_sync_results,
-    pull,
+    pull_json,
     push,
 )
 from marketplace.uploads import purge_expired
@@ -134,6 +134,8 @@ def sync_pull(
     the current data or ``delete`` when I may no longer see it; with this install's
     ``last_mid`` read in the same snapshot."""
     try:
-        return pull(request.app.state.engine, factory, actor, str(client_id), cursor, limit)
+        body = pull_json(request.app.state.engine, factory, actor, str(client_id), cursor, limit)
     except SyncUnavailable as exc:
         return unavailable(exc)
+    # Rendered by marketplace.sync (each entity serialised once); same shape as PullOut.
+    return Response(content=body, media_type="application/json")
