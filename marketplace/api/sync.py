@@ -108,7 +108,8 @@ def sync_push(
     with the install's ``last_mid`` and the stored results; ``mid <= last_mid`` replays
     the stored result;
     a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
-    A rejected mutation still advances ``last_mid`` (docs/SYNC.md)."""
+    A rejected mutation still advances ``last_mid`` (docs/SYNC.md). The body may be
+    sent gzipped (``Content-Encoding: gzip``, at most 2 MiB once inflated)."""
     maybe_run_maintenance(request, factory, clock)
     try:
         return push(factory, actor, str(client_id), body, settings=settings, clock=clock)
