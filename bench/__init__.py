@@ -54,6 +54,8 @@ GROUP_MODULES: tuple[str, ...] = (
     "bench.memory",
     "bench.server",
     "bench.sync",
+    "bench.app",
+    "bench.office",
 )
 """Modules holding the benchmark groups; ``python -m bench`` imports them all."""
 

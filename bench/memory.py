@@ -9,7 +9,7 @@ the store, outbox, pull mapping, domain models and the jobs screen state):
   pull does (pages of 200 `SyncChange` through
   `proapp.sync.repositories.server_entity_from_change` into `EntityCache.put_server`, one
   transaction per page), then reads the jobs list's first page the way a screen does
-  (`EntityCache.page`, parse into `Job`, `proapp.state.jobs.job_rows`), and reports its
+  (`EntityCache.page`, parse into `Job`, format each row's texts), and reports its
   peak RSS.
 
 Peak RSS is ``VmHWM`` from /proc/self/status (the high-water mark of resident memory),
@@ -36,7 +36,7 @@ CLIENT_MODULES: tuple[str, ...] = (
     "proapp.sync.store",
     "proapp.sync.outbox",
     "proapp.sync.repositories",
-    "proapp.state.jobs",
+    "proapp.state.today",
     "bench.data",
 )
 JOBS = 10_000
@@ -59,12 +59,12 @@ def peak_rss_mb() -> float:
 
 def _fill_and_read(folder: Path, jobs: int) -> dict[str, object]:
     import random
-    from datetime import UTC, datetime
 
     from bench.data import job_json, new_id
     from proapp.api.models import SyncChange
     from proapp.domain.models import Job
-    from proapp.state.jobs import job_rows
+    from proapp.domain.money import format_cents
+    from proapp.state.formatting import job_place, status_label
     from proapp.sync.repositories import server_entity_from_change
     from proapp.sync.store import Store
 
@@ -89,9 +89,11 @@ def _fill_and_read(folder: Path, jobs: int) -> dict[str, object]:
             del changes, entities
         cached = store.cache.count("job")
         page = store.cache.page("job", limit=SCREEN_PAGE)
-        rows = job_rows(
-            [Job.model_validate_json(entity.json) for entity in page], datetime.now(UTC)
-        )
+        # What a list screen formats per row (title, status, place, price).
+        rows = [
+            (job.title, status_label(job.status), job_place(job), format_cents(job.price_cents))
+            for job in (Job.model_validate_json(entity.json) for entity in page)
+        ]
     finally:
         store.close()
     return {"cached": cached, "rows": len(rows)}

@@ -6,7 +6,10 @@ Rules, enforced by the scoped loaders below and used by every endpoint and comma
 * A technician sees jobs assigned to them, plus unassigned jobs of their business when
   the business turned ``technicians_see_unassigned`` on. Custom requests addressed to
   their business are visible to all its staff and technicians (someone has to estimate).
-* A customer sees only their own requests and jobs.
+* Office records (synced to pro devices for the office desktop): staff see their
+  business's reviews, compliance documents and team; a technician sees only reviews of
+  jobs assigned to them, their own compliance documents and their own team row.
+* A customer sees only their own requests and jobs (and their own reviews).
 * Another business's object answers 404 ``not_found`` (its existence is not leaked);
   an object the actor can see but a role may not act on answers 403 ``forbidden``.
 """
@@ -29,6 +32,8 @@ RowT = TypeVar("RowT", bound=orm.Base)
 
 __all__ = [
     "Actor",
+    "business_visibility_clause",
+    "compliance_visibility_clause",
     "job_visibility_clause",
     "load_estimate",
     "load_job",
@@ -38,6 +43,8 @@ __all__ = [
     "remember_visible_jobs",
     "require_roles",
     "request_visibility_clause",
+    "review_visibility_clause",
+    "team_visibility_clause",
 ]
 
 
@@ -119,6 +126,57 @@ def request_visibility_clause(actor: Actor) -> ColumnElement[bool]:
     if actor.is_pro and actor.business_id is not None:
         return orm.CustomRequest.business_id == actor.business_id
     return false()
+
+
+def review_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.Review` (R11: pros see their reviews). Staff: every review
+    of their business. A technician: only reviews of jobs assigned to them (not of the
+    unassigned jobs they may see, not a colleague's), so a job reassigned away takes
+    its review with it on their device. Customers: their own."""
+    if actor.is_customer:
+        return orm.Review.customer_id == actor.user_id
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    same_business = orm.Review.business_id == actor.business_id
+    if actor.is_staff:
+        return same_business
+    mine = select(orm.JobAssignment.job_id).where(orm.JobAssignment.user_id == actor.user_id)
+    return and_(same_business, orm.Review.job_id.in_(mine))
+
+
+def compliance_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.ComplianceDocument` (R13: office staff see what expires).
+    Staff: the whole business's documents. A technician: only their own. Nobody else."""
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    same_business = orm.ComplianceDocument.business_id == actor.business_id
+    if actor.is_staff:
+        return same_business
+    return and_(same_business, orm.ComplianceDocument.user_id == actor.user_id)
+
+
+def business_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.Business` for what a device syncs: a pro's own business
+    (its name, time zone, state and settings); customers none."""
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    return orm.Business.id == actor.business_id
+
+
+def team_visibility_clause(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on `orm.User` for the team list a device syncs. Staff: every pro of
+    their business, deactivated ones included (flagged, so old jobs still show a name).
+    A technician: only themselves (least privilege: colleagues' e-mail addresses stay
+    off their phone; ``GET /v1/team`` remains for an online look-up). Customers: none."""
+    if not actor.is_pro or actor.business_id is None:
+        return false()
+    same_business = and_(
+        orm.User.business_id == actor.business_id,
+        orm.User.role.in_(sorted(role.value for role in PRO_ROLES)),
+    )
+    if actor.is_staff:
+        return same_business
+    return and_(same_business, orm.User.id == actor.user_id)
 
 
 def _estimate_visibility_clause(actor: Actor) -> ColumnElement[bool]:

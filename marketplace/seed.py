@@ -112,6 +112,9 @@ OTHER_BUSINESS_ACCOUNTS: Final[list[dict[str, str]]] = [
 
 _SEED: Final = 20261126
 _BRIGHTFIX_TZ: Final = "America/Los_Angeles"
+WORK_DAY_START: Final = 8
+WORK_DAY_END: Final = 19
+"""Local hours the demo's "soon" appointments fall between."""
 _OTHERCO_TZ: Final = "America/Denver"
 _CONSENT_COMPLETION: Final = (
     "I confirm the work described above is complete. I understand my card on file will "
@@ -278,9 +281,16 @@ class _DemoSeeder:
         wall = datetime.combine(today + timedelta(days=day_offset), time(hour, minute), zone)
         return wall.astimezone(UTC)
 
-    def soon(self, hours: int, length_hours: int = 2) -> TimeWindow:
-        """A window starting ``hours`` after the next full hour (today, mostly)."""
-        top = self.now.replace(minute=0, second=0) + timedelta(hours=1)
+    def soon(self, tz: str, hours: int, length_hours: int = 2) -> TimeWindow:
+        """A window ``hours`` after the next full hour, inside working hours (8:00-19:00
+        local): a demo opened at night shows tomorrow morning's jobs, not 3 am visits."""
+        zone = ZoneInfo(tz)
+        top = self.now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        local = top.astimezone(zone)
+        if local.hour < WORK_DAY_START:
+            top = self.local(tz, 0, WORK_DAY_START)
+        elif local.hour + hours + length_hours > WORK_DAY_END:
+            top = self.local(tz, 1, WORK_DAY_START)
         start = top + timedelta(hours=hours)
         return TimeWindow(start=start, end=start + timedelta(hours=length_hours))
 
@@ -1135,10 +1145,10 @@ class _DemoSeeder:
         # --- SCHEDULED: today, tomorrow and this week for every technician, one
         # unassigned (technicians_see_unassigned), one rescheduled by the pro.
         schedule: list[tuple[_Person | None, str, str, TimeWindow]] = [
-            (tess, "alice", "tv", self.soon(0)),
-            (tess, "bob", "thermostat", self.soon(3, 1)),
-            (marco, "carmen", "fan", self.soon(1)),
-            (priya, "dev", "cleaning", self.soon(2, 3)),
+            (tess, "alice", "tv", self.soon(tz, 0)),
+            (tess, "bob", "thermostat", self.soon(tz, 3, 1)),
+            (marco, "carmen", "fan", self.soon(tz, 1)),
+            (priya, "dev", "cleaning", self.soon(tz, 2, 3)),
             (tess, "carmen", "furniture", self.window(tz, 1, 9)),
             (marco, "alice", "faucet", self.window(tz, 1, 13)),
             (priya, "bob", "tv_bracket", self.window(tz, 1, 10)),

@@ -19,16 +19,21 @@ from marketplace import orm
 from proapp.domain import (
     AppointmentStatus,
     ChangeOrder,
+    ComplianceDocument,
     CustomRequest,
     Estimate,
     Job,
+    JobStatus,
     LedgerEntry,
     Message,
     PackagedService,
+    Review,
     SignatureRecord,
     TimeWindow,
     User,
     VisitProposal,
+    VisitStatus,
+    rules,
 )
 from proapp.domain.models import Business
 
@@ -55,6 +60,7 @@ __all__ = [
     "business_model",
     "change_order_model",
     "change_order_models",
+    "compliance_document_model",
     "estimate_model",
     "job_model",
     "job_models",
@@ -63,8 +69,11 @@ __all__ = [
     "photo_model",
     "request_model",
     "request_models",
+    "review_model",
     "service_model",
     "signature_model",
+    "team_member_model",
+    "trip_charges",
     "user_model",
     "visit_model",
 ]
@@ -103,7 +112,8 @@ def request_model(session: Session, row: orm.CustomRequest) -> CustomRequest:
 def request_models(
     session: Session, rows: Sequence[orm.CustomRequest]
 ) -> list[CustomRequest]:
-    """Custom requests with their site photos, loaded with one query per 500 requests."""
+    """Custom requests with their site photos and customer names, loaded with one query
+    per relation per 500 requests."""
     photos: dict[str, list[str]] = defaultdict(list)
     for ids in _chunks([row.id for row in rows]):
         for request_id, sha in session.execute(
@@ -112,9 +122,16 @@ def request_models(
             .order_by(orm.RequestPhoto.request_id, orm.RequestPhoto.position)
         ).all():
             photos[request_id].append(sha)
+    names: dict[str, str] = {}
+    for ids in _chunks(sorted({row.customer_id for row in rows})):
+        for user_id, name in session.execute(
+            select(orm.User.id, orm.User.name).where(orm.User.id.in_(ids))
+        ).all():
+            names[user_id] = name
     return [
         _build(CustomRequest,
             id=row.id, business_id=row.business_id, customer_id=row.customer_id,
+            customer_name=names.get(row.customer_id, ""),
             title=row.title, description=row.description,
             site_photo_hashes=list(photos.get(row.id, [])),
             dimensions=row.dimensions, product_info=row.product_info,
@@ -193,6 +210,7 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
     windows: dict[str, list[Any]] = defaultdict(list)
     technicians: dict[str, list[str]] = defaultdict(list)
     appointments: dict[str, Any] = {}
+    last_cancelled: dict[str, Any] = {}
     for ids in _chunks([row.id for row in rows]):
         for window in session.execute(
             select(orm.PreferredWindow.job_id, orm.PreferredWindow.id,
@@ -209,27 +227,70 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
         ).all():
             technicians[job_id].append(user_id)
         # The current appointment of each job: its newest one that is not CANCELLED
-        # (the first per job in this order, as in active_appointment).
+        # (the first per job in this order, as in active_appointment). A cancelled job
+        # keeps its last appointment, marked CANCELLED, so the pro's schedule can still
+        # show the visit that will not happen on the day it was booked for.
         for appointment in session.execute(
             select(orm.Appointment.job_id, orm.Appointment.id, orm.Appointment.start_at,
                    orm.Appointment.end_at, orm.Appointment.status,
                    orm.Appointment.reschedule_reason)
-            .where(
-                orm.Appointment.job_id.in_(ids),
-                orm.Appointment.status != AppointmentStatus.CANCELLED.value,
-            )
+            .where(orm.Appointment.job_id.in_(ids))
             .order_by(orm.Appointment.created_at.desc(), orm.Appointment.id)
         ).all():
-            appointments.setdefault(appointment.job_id, appointment)
+            if appointment.status != AppointmentStatus.CANCELLED.value:
+                appointments.setdefault(appointment.job_id, appointment)
+            else:
+                last_cancelled.setdefault(appointment.job_id, appointment)
+    trips = trip_charges(session, rows)
     return [
         _job(row, windows.get(row.id, []), technicians.get(row.id, []),
-             appointments.get(row.id))
+             appointments.get(row.id) or (
+                 last_cancelled.get(row.id) if row.status == JobStatus.CANCELLED.value
+                 else None),
+             trips.get(row.id, (0, None))[0])
         for row in rows
     ]
 
 
+def trip_charges(session: Session, rows: Sequence[orm.Job]) -> dict[str, tuple[int, str | None]]:
+    """R5: per job booked from a request, the billable trip charge of the request's
+    visit and that visit's id (jobs without one are absent: no trip charge).
+
+    Billable only if the customer accepted the visit before the trip (the visit's
+    window start when it was scheduled) and the product was not defective; R4 waivers
+    and discounts apply because the customer went ahead (there is a job). The first
+    accepted visit that qualifies counts. One query per 500 jobs.
+    """
+    jobs_by_request: dict[str, list[orm.Job]] = defaultdict(list)
+    for row in rows:
+        if row.request_id is not None:
+            jobs_by_request[row.request_id].append(row)
+    out: dict[str, tuple[int, str | None]] = {}
+    for request_ids in _chunks(list(jobs_by_request)):
+        for visit in session.scalars(
+            select(orm.Visit)
+            .where(
+                orm.Visit.request_id.in_(request_ids),
+                orm.Visit.accepted_at.is_not(None),
+                orm.Visit.status.in_([VisitStatus.ACCEPTED.value, VisitStatus.SCHEDULED.value,
+                                      VisitStatus.COMPLETED.value]),
+            )
+            .order_by(orm.Visit.accepted_at, orm.Visit.id)
+        ).all():
+            accepted_before_trip = visit.accepted_at is not None and (
+                visit.window_start is None or visit.accepted_at <= visit.window_start
+            )
+            if not rules.is_trip_charge_billable(accepted_before_trip, visit.product_defective):
+                continue
+            charge = rules.visit_charge_cents(visit_model(visit), customer_proceeded=True)
+            for job in jobs_by_request[visit.request_id]:
+                if job.business_id == visit.business_id:
+                    out.setdefault(job.id, (charge, visit.id))
+    return out
+
+
 def _job(row: orm.Job, windows: Sequence[Any], technician_ids: list[str],
-         appointment_row: Any | None) -> Job:
+         appointment_row: Any | None, trip_charge_cents: int) -> Job:
     """One job from its row and its relations (rows with the columns job_models reads)."""
     appointment = None
     if appointment_row is not None:
@@ -249,6 +310,7 @@ def _job(row: orm.Job, windows: Sequence[Any], technician_ids: list[str],
         line_items=list(row.line_items), location_type=row.location_type,
         address=row.address, time_zone=row.time_zone, customer_name=row.customer_name,
         customer_phone=row.customer_phone, status=row.status, ordered_at=row.ordered_at,
+        trip_charge_cents=trip_charge_cents,
         preferred_windows=[
             {"id": w.id, "window": {"start": w.start_at, "end": w.end_at}} for w in windows
         ],
@@ -322,4 +384,29 @@ def photo_model(row: orm.Photo) -> dict[str, Any]:
         "id": row.id, "target_kind": row.target_kind, "target_id": row.target_id,
         "blob_hash": row.blob_sha256, "caption": row.caption, "uploaded_by": row.uploaded_by,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def review_model(row: orm.Review) -> Review:
+    """A customer's review of a job (R11)."""
+    return _build(Review,
+        id=row.id, job_id=row.job_id, technician_id=row.technician_id, rating=row.rating,
+        comment=row.comment, created_at=row.created_at,
+    )
+
+
+def compliance_document_model(row: orm.ComplianceDocument) -> ComplianceDocument:
+    """A vetting document of a pro (R13); the scan's blob is not part of it."""
+    return _build(ComplianceDocument,
+        id=row.id, user_id=row.user_id, kind=row.kind, number=row.number, issuer=row.issuer,
+        expires_on=row.expires_on, verified=row.verified,
+    )
+
+
+def team_member_model(row: orm.User) -> dict[str, Any]:
+    """A pro of the business as office screens list it: the public user fields plus
+    ``active`` (no password hash, no phone). JSON: there is no shared model for it."""
+    return {
+        "id": row.id, "email": row.email, "name": row.name, "role": row.role,
+        "business_id": row.business_id, "active": bool(row.active),
     }

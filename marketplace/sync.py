@@ -69,20 +69,28 @@ from marketplace import orm
 from marketplace.api.schemas import PhotoOut
 from marketplace.authz import (
     Actor,
+    business_visibility_clause,
+    compliance_visibility_clause,
     job_visibility_clause,
     remember_visible_jobs,
     request_visibility_clause,
+    review_visibility_clause,
+    team_visibility_clause,
 )
 from marketplace.commands.framework import Clock, CommandBatch, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
+    business_model,
     change_order_models,
+    compliance_document_model,
     estimate_model,
     job_models,
     message_model,
     photo_model,
     request_models,
+    review_model,
+    team_member_model,
     visit_model,
 )
 from proapp.domain import DomainError, ErrorCode, PhotoTargetKind
@@ -442,9 +450,9 @@ class _Kind:
     name: str
     model: Any  # an orm class with an ``id`` column
     visible: Callable[[Session, Actor], ColumnElement[bool]]
-    serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel]]
-    """Rows of a page to their (validated) models, relations loaded for the whole page
-    at once."""
+    serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]
+    """Rows of a page to their (validated) models, or their JSON-ready dicts for a kind
+    without a model, relations loaded for the whole page at once."""
     has_version: bool
 
 
@@ -456,17 +464,23 @@ class _Change:
     id: str
     op: Literal["upsert", "delete"]
     version: int | None = None
-    model: BaseModel | None = None
+    model: BaseModel | dict[str, Any] | None = None
 
     def out(self) -> SyncChangeOut:
-        data = None if self.model is None else _dump(self.model)
+        data = self.model if self.model is None or isinstance(self.model, dict) else _dump(
+            self.model)
         return SyncChangeOut(kind=self.kind, id=self.id, op=self.op, version=self.version,
                              data=data)
 
     def json(self) -> str:
         head = json.dumps({"kind": self.kind, "id": self.id, "op": self.op,
                            "version": self.version}, separators=(",", ":"))
-        data = "null" if self.model is None else self.model.model_dump_json()
+        if self.model is None:
+            data = "null"
+        elif isinstance(self.model, dict):
+            data = json.dumps(self.model, separators=(",", ":"), ensure_ascii=False)
+        else:
+            data = self.model.model_dump_json()
         return f'{head[:-1]},"data":{data}}}'
 
 
@@ -539,13 +553,13 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 
 def _each(serialize: Callable[[Any], BaseModel]
-          ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel]]:
+          ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]:
     """A batch serializer for a kind whose rows need nothing else from the database."""
     return lambda _s, rows: [serialize(row) for row in rows]
 
 
 def _batch(serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel]]
-           ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel]]:
+           ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]:
     return serialize
 
 
@@ -563,13 +577,43 @@ SYNC_KINDS: tuple[_Kind, ...] = (
     _Kind("message", orm.Message, _message_visible, _each(message_model), False),
     _Kind("photo", orm.Photo, _photo_visible,
           _each(lambda r: PhotoOut.model_validate(photo_model(r))), False),
+    # What the office screens need (issue 5). Appended, never inserted: a snapshot
+    # cursor names its kind by index. See _upgrade_cursor for devices synced before.
+    _Kind("review", orm.Review, lambda _s, a: review_visibility_clause(a),
+          _each(review_model), False),
+    _Kind("compliance_document", orm.ComplianceDocument,
+          lambda _s, a: compliance_visibility_clause(a), _each(compliance_document_model),
+          False),
+    _Kind("team_member", orm.User, lambda _s, a: team_visibility_clause(a),
+          lambda _s, rows: [team_member_model(row) for row in rows], False),
+    # The pro's own business: its name for the screens, its time zone for the office
+    # board's days. Written only by the seed today (snapshot, like team members).
+    _Kind("business", orm.Business, lambda _s, a: business_visibility_clause(a),
+          _each(business_model), False),
 )
-"""What a pro's device syncs, in snapshot order (requests before what hangs off them)."""
+"""What a pro's device syncs, in snapshot order (requests before what hangs off them).
+
+The office kinds (reviews, compliance documents, team members) follow the same rules
+as the rest (`marketplace.authz`): staff get their business's; a technician gets only
+reviews of jobs assigned to them, their own compliance documents and their own team
+row; customers never sync. Reviews are in the change feed (``customer.review.create``
+records one). Compliance documents and users are written only by the seed today, so a
+device gets them with its snapshot; a future command that edits them must record a
+change (``ctx.changed(business_id, "compliance_document" | "team_member", id)``) and
+the feed then delivers it like any other kind, with no change here.
+"""
+
+_LEGACY_KIND_COUNT = 7
+"""How many kinds SYNC_KINDS had before the office kinds: a changes cursor without
+``n`` was issued then, and its device never got a snapshot of the later kinds."""
 
 _KIND_BY_NAME = {kind.name: kind for kind in SYNC_KINDS}
 
 
 def _encode(state: dict[str, Any]) -> str:
+    if "s" in state:
+        # Changes cursors remember how many kinds their snapshot covered.
+        state = {**state, "n": len(SYNC_KINDS)}
     raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -597,6 +641,19 @@ def _decode(cursor: str) -> dict[str, Any]:
                    and isinstance(state.get("a"), str))
     if not (ok_changes or ok_snapshot):
         raise _bad_cursor()
+    if ok_changes and not (isinstance(state.get("n", 0), int)
+                           and 0 <= state.get("n", 0) <= len(SYNC_KINDS)):
+        raise _bad_cursor()
+    return state
+
+
+def _upgrade_cursor(state: dict[str, Any]) -> dict[str, Any]:
+    """A changes cursor from before kinds were appended to SYNC_KINDS resumes as a
+    snapshot of only the new kinds, pinned at its own seq: the rows of those kinds that
+    existed before are delivered once, then the feed continues where the device was."""
+    known = int(state.get("n", _LEGACY_KIND_COUNT))
+    if "s" in state and known < len(SYNC_KINDS):
+        return {"v": 1, "p": int(state["s"]), "k": known, "a": ""}
     return state
 
 
@@ -642,7 +699,7 @@ def _pull(
     limit: int,
 ) -> _Page:
     require_pro(actor)
-    state = _decode(cursor) if cursor else None
+    state = _upgrade_cursor(_decode(cursor)) if cursor else None
     limit = max(1, min(limit, PULL_LIMIT_MAX))
     bind = read_only(engine)
     if engine.dialect.name == "postgresql":

@@ -16,14 +16,16 @@ import flet as ft
 import httpx
 
 from proapp.api.client import MarketplaceClient
+from proapp.api.models import Session
 from proapp.api.ports import MarketplaceApi
 from proapp.embedded import DemoAccount
 from proapp.secrets import KeyringSecretStore, SecretStore, refresh_token_name
-from proapp.state.app_state import AppState
+from proapp.state.accounts import AccountHub
+from proapp.state.app_state import AppState, ResumeFactory
 from proapp.views.root import RootView
 from proapp.views.theme import apply_theme
 
-__all__ = ["AppConfig", "build_main", "make_client_factory"]
+__all__ = ["AppConfig", "build_main", "make_client_factory", "make_resume_factory"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class AppConfig:
             session saved on this computer.
         theme_mode: "system", "light" or "dark".
         secret_store: where refresh tokens go; None picks the system keyring.
+        hub: the process's signed-in accounts; None makes one (tests pass their own).
     """
 
     server_url: str
@@ -58,6 +61,16 @@ class AppConfig:
     restore_session: bool = True
     theme_mode: str = "system"
     secret_store: SecretStore | None = None
+    hub: AccountHub | None = None
+
+
+def _token_saver(secrets: SecretStore, server_url: str) -> Callable[[str], Awaitable[None]]:
+    name = refresh_token_name(server_url)
+
+    async def save_rotated(token: str) -> None:
+        await secrets.set(name, token)
+
+    return save_rotated
 
 
 def make_client_factory(
@@ -69,13 +82,26 @@ def make_client_factory(
     """
 
     def factory(server_url: str) -> MarketplaceApi:
-        name = refresh_token_name(server_url)
-
-        async def save_rotated(token: str) -> None:
-            await secrets.set(name, token)
-
         return MarketplaceClient(
-            server_url, transport=transport, on_refresh_token_rotated=save_rotated
+            server_url,
+            transport=transport,
+            on_refresh_token_rotated=_token_saver(secrets, server_url),
+        )
+
+    return factory
+
+
+def make_resume_factory(
+    secrets: SecretStore, transport: httpx.AsyncBaseTransport | None = None
+) -> ResumeFactory:
+    """Clients that start with a saved session (offline start), saving rotations."""
+
+    def factory(server_url: str, session: Session) -> MarketplaceApi:
+        return MarketplaceClient(
+            server_url,
+            transport=transport,
+            session=session,
+            on_refresh_token_rotated=_token_saver(secrets, server_url),
         )
 
     return factory
@@ -85,6 +111,7 @@ def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
     """The Flet entry point for ``config``: one `AppState` and `RootView` per page."""
     desktop_secrets: SecretStore = config.secret_store or KeyringSecretStore()
     desktop_client_factory = make_client_factory(desktop_secrets)
+    hub = config.hub or AccountHub()
     demo_accounts = tuple(config.demo_accounts) if config.embedded_demo else ()
     theme_mode = _THEME_MODES.get(config.theme_mode, ft.ThemeMode.SYSTEM)
 
@@ -102,8 +129,11 @@ def build_main(config: AppConfig) -> Callable[[ft.Page], Awaitable[None]]:
             server_editable=config.server_editable,
             demo_accounts=demo_accounts,
             client_factory=client_factory,
+            resume_factory=make_resume_factory(secrets),
             secrets=secrets,
+            hub=hub,
             restore_session=config.restore_session,
+            theme_mode=config.theme_mode,
         )
         root = RootView(page, state)
 

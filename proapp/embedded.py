@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +36,7 @@ __all__ = [
     "fetch_demo_accounts",
     "free_port",
     "start_embedded_server",
+    "start_marketplace_process",
 ]
 
 logger = logging.getLogger(__name__)
@@ -114,13 +116,23 @@ def fetch_demo_accounts(timeout: float = 30.0) -> list[DemoAccount]:
 
 
 class EmbeddedServer:
-    """A running ``marketplace serve --demo`` child process. `stop` ends it."""
+    """A running ``marketplace serve`` child process on 127.0.0.1. `stop` ends it."""
 
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        port: int,
+        log_path: Path,
+        database_url: str = "",
+    ) -> None:
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
+        self.database_url = database_url
+
+    def __repr__(self) -> str:
+        return f"EmbeddedServer(url={self.url!r}, pid={self.process.pid})"
 
     def __enter__(self) -> EmbeddedServer:
         return self
@@ -147,6 +159,8 @@ class EmbeddedServer:
     def stop(self) -> None:
         """Ask the server to stop, then kill it if it does not exit in time."""
         if self.process.poll() is not None:
+            # The leader is gone, but a worker it spawned could still hold the port.
+            self._signal(signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
             return
         self._signal(signal.SIGTERM)
         try:
@@ -171,7 +185,7 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if not self.running:
                 raise EmbeddedServerError(
-                    f"The demo server stopped (exit code {self.process.returncode}) before "
+                    f"The marketplace server stopped (exit code {self.process.returncode}) before "
                     f"it was ready. Its log ({self.log_path}):\n{self.output()[-4000:]}"
                 )
             try:
@@ -182,7 +196,7 @@ class EmbeddedServer:
                 pass
             time.sleep(0.1)
         raise EmbeddedServerError(
-            f"The demo server did not become ready within {timeout:.0f} s. "
+            f"The marketplace server did not become ready within {timeout:.0f} s. "
             f"Its log ({self.log_path}):\n{self.output()[-4000:]}"
         )
 
@@ -198,38 +212,66 @@ def start_embedded_server(
     """
     data_dir = data_dir or app_data_dir()
     database = data_dir / "demo-marketplace.sqlite3"
-    log_path = data_dir / "demo-marketplace.log"
+    server = start_marketplace_process(
+        database_url=f"sqlite:///{database}",
+        log_path=lambda _port: data_dir / "demo-marketplace.log",
+        timeout=timeout,
+    )
+    logger.info("demo server ready at %s (database %s)", server.url, database)
+    return server
+
+
+def start_marketplace_process(
+    *,
+    database_url: str,
+    log_path: Callable[[int], Path],
+    demo: bool = True,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = _START_TIMEOUT_S,
+) -> EmbeddedServer:
+    """Run ``python -m marketplace serve`` on 127.0.0.1 and wait until it is healthy.
+
+    The one launcher for the embedded demo server and the test suite's servers.
+    ``log_path(port)`` names the file its output goes to; ``port`` None picks a free one
+    (retrying if another process takes it first); ``env`` defaults to this process's.
+    Raises `EmbeddedServerError` with the server's log if it exits or is not healthy
+    within ``timeout`` seconds.
+    """
     last_error: EmbeddedServerError | None = None
-    for attempt in range(1, _PORT_ATTEMPTS + 1):
-        port = free_port()
+    attempts = 1 if port is not None else _PORT_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        chosen = port if port is not None else free_port()
         command = [
-            sys.executable, "-m", "marketplace", "serve", "--demo",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--database", f"sqlite:///{database}",
+            sys.executable, "-m", "marketplace", "serve",
+            "--host", "127.0.0.1", "--port", str(chosen), "--database", database_url,
         ]  # fmt: skip
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with log_path.open("wb") as log:
+        if demo:
+            command.append("--demo")
+        log = log_path(chosen)
+        with log.open("wb") as out:
             # A file, not a pipe: nobody reads a pipe while the app runs, and a full
-            # pipe would freeze the server.
+            # pipe would freeze the server. Its own session lets stop() reach workers.
             process = subprocess.Popen(
                 command,
+                cwd=cwd,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=out,
                 stderr=subprocess.STDOUT,
-                env=env,
+                env={**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"},
                 start_new_session=(os.name == "posix"),
             )
-        server = EmbeddedServer(process, port, log_path)
+        server = EmbeddedServer(process, chosen, log, database_url)
         try:
             server.wait_healthy(timeout)
         except EmbeddedServerError as exc:
             server.stop()
             last_error = exc
             # Someone took the port between free_port() and the bind: try another.
-            if "address already in use" in server.output().lower() and attempt < _PORT_ATTEMPTS:
+            if "address already in use" in server.output().lower() and attempt < attempts:
                 continue
             raise
-        logger.info("demo server ready at %s (database %s)", server.url, database)
         return server
     assert last_error is not None
     raise last_error

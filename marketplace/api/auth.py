@@ -9,6 +9,7 @@ from marketplace.api.deps import ActorDep, ClockDep, SessionDep, SessionFactoryD
 from marketplace.api.deps import client_ip as _client_ip
 from marketplace.api.schemas import LoginIn, RefreshIn, TokenOut
 from marketplace.errors import ERROR_RESPONSES
+from marketplace.maintenance import maybe_run_maintenance
 from marketplace.serialize import user_model
 from proapp.domain import DomainError, User
 
@@ -29,6 +30,7 @@ def login(
 ) -> TokenOut:
     """Open a session. Wrong email or password: 401 ``unauthorized`` (one message for
     both). Too many failures for this email or address: 429 ``rate_limited``."""
+    maybe_run_maintenance(request.app.state, factory, clock, settings)
     with factory() as session:
         try:
             issued = auth.login(

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
 
 from marketplace.api.deps import ActorDep, ClockDep, SessionFactoryDep, SettingsDep
-from marketplace.db import SessionFactory
 from marketplace.errors import ERROR_RESPONSES, ErrorBody, error_body
+from marketplace.maintenance import maybe_run_maintenance
 from marketplace.sync import (
     PULL_LIMIT_DEFAULT,
     PULL_LIMIT_MAX,
@@ -27,14 +24,11 @@ from marketplace.sync import (
     PushIn,
     PushOut,
     SyncUnavailable,
-    prune_sync_results,
     pull_json,
     push,
 )
-from marketplace.uploads import purge_expired
 
-__all__ = ["ClientIdHeader", "UNAVAILABLE_RESPONSE", "maybe_run_maintenance", "router",
-           "unavailable"]
+__all__ = ["ClientIdHeader", "UNAVAILABLE_RESPONSE", "router", "unavailable"]
 
 log = logging.getLogger("marketplace.sync")
 
@@ -55,9 +49,6 @@ UNAVAILABLE_RESPONSE: dict[int | str, dict[str, Any]] = {
     }
 }
 
-MAINTENANCE_EVERY = timedelta(hours=1)
-
-
 def unavailable(exc: SyncUnavailable) -> JSONResponse:
     """The 503 answer for a database that could not serve the request."""
     return JSONResponse(
@@ -70,27 +61,6 @@ def unavailable(exc: SyncUnavailable) -> JSONResponse:
         ),
         headers={"Retry-After": str(exc.retry_after_s)},
     )
-
-
-def maybe_run_maintenance(
-    request: Request, factory: SessionFactory, clock: Callable[[], datetime]
-) -> None:
-    """Prune old push results and expired uploads, at most once an hour per app.
-
-    Runs on the first sync or upload request after start-up and then opportunistically,
-    so no background thread is needed. Failures are logged, never the caller's problem.
-    """
-    now = clock()
-    last: datetime | None = getattr(request.app.state, "sync_maintenance_at", None)
-    if last is not None and now - last < MAINTENANCE_EVERY:
-        return
-    request.app.state.sync_maintenance_at = now
-    try:
-        with factory() as session, session.begin():
-            prune_sync_results(session, now)
-            purge_expired(session, now)
-    except DBAPIError:
-        log.warning("sync maintenance failed; will try again later")
 
 
 @router.post(
@@ -110,7 +80,7 @@ def sync_push(
     a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
     A rejected mutation still advances ``last_mid`` (docs/SYNC.md). The body may be
     sent gzipped (``Content-Encoding: gzip``, at most 2 MiB once inflated)."""
-    maybe_run_maintenance(request, factory, clock)
+    maybe_run_maintenance(request.app.state, factory, clock, settings)
     try:
         return push(factory, actor, str(client_id), body, settings=settings, clock=clock)
     except SyncUnavailable as exc:

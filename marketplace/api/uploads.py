@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from marketplace.api.deps import ActorDep, ClockDep, SessionDep, SessionFactoryDep, SettingsDep
-from marketplace.api.sync import maybe_run_maintenance
 from marketplace.errors import ERROR_RESPONSES, ErrorBody
+from marketplace.maintenance import maybe_run_maintenance
 from marketplace.uploads import append_chunk, create_upload, upload_offset
 from proapp.domain import DomainError, ErrorCode
 
@@ -63,7 +63,7 @@ def post_upload(
     settings: SettingsDep, clock: ClockDep, factory: SessionFactoryDep,
 ) -> Response:
     """Begin uploading a blob in chunks; 415 for a non-image type, 413 over the limit."""
-    maybe_run_maintenance(request, factory, clock)
+    maybe_run_maintenance(request.app.state, factory, clock, settings)
     created = create_upload(
         session, actor, body.sha256, body.size, body.content_type, settings=settings,
         now=clock(),

@@ -37,6 +37,7 @@ from marketplace.serialize import (
     message_model,
     photo_model,
     request_model,
+    trip_charges,
     visit_model,
 )
 from proapp.domain import (
@@ -107,17 +108,18 @@ def _ensure_blobs_exist(ctx: CommandContext, hashes: list[str]) -> None:
         )
 
 
-def _job_for_command(ctx: CommandContext, job_id: str) -> orm.Job:
-    """The job, locked, visible to the actor, at the client's base version."""
+def _job_for_command(ctx: CommandContext, job_id: str) -> tuple[orm.Job, Job]:
+    """The job, locked, visible to the actor, not cancelled, at the client's base version.
+
+    Cancellation is checked before the version: a customer's cancellation is what moved
+    the version under a pro who worked offline, and ``job_cancelled`` tells them why,
+    where ``stale_base`` would only say that something changed.
+    """
     job = load_job(ctx.session, ctx.actor, job_id, for_update=True)
-    ctx.ensure_base_version("job", job.version)
-    return job
-
-
-def _ensure_not_cancelled(ctx: CommandContext, job: orm.Job) -> Job:
     model = job_model(ctx.session, job)
     rules.ensure_job_not_cancelled(model)
-    return model
+    ctx.ensure_base_version("job", job.version)
+    return job, model
 
 
 def _ensure_works_on_job(ctx: CommandContext, job: orm.Job, action: str) -> None:
@@ -200,35 +202,9 @@ def _new_appointment(
 
 
 def _trip_charge(ctx: CommandContext, job: orm.Job) -> tuple[int, str | None]:
-    """R5: the billable trip charge of the visit behind this job's request, if any.
-
-    Billable only if the customer accepted the visit before the trip (the visit's
-    window start when it was scheduled) and the product was not defective; R4 waivers
-    and discounts apply because the customer went ahead (there is a job).
-    """
-    if job.request_id is None:
-        return 0, None
-    visits = ctx.session.scalars(
-        select(orm.Visit)
-        .where(
-            orm.Visit.request_id == job.request_id,
-            orm.Visit.business_id == job.business_id,
-            orm.Visit.accepted_at.is_not(None),
-            orm.Visit.status.in_(
-                [VisitStatus.ACCEPTED.value, VisitStatus.SCHEDULED.value,
-                 VisitStatus.COMPLETED.value]
-            ),
-        )
-        .order_by(orm.Visit.accepted_at)
-    ).all()
-    for visit in visits:
-        accepted_before_trip = visit.accepted_at is not None and (
-            visit.window_start is None or visit.accepted_at <= visit.window_start
-        )
-        if rules.is_trip_charge_billable(accepted_before_trip, visit.product_defective):
-            charge = rules.visit_charge_cents(visit_model(visit), customer_proceeded=True)
-            return charge, visit.id
-    return 0, None
+    """R5: the billable trip charge of the visit behind this job's request, if any (the
+    same figure the job carries as ``trip_charge_cents``)."""
+    return trip_charges(ctx.session, [job]).get(job.id, (0, None))
 
 
 # --------------------------------------------------------------------------- estimates (R2-R4)
@@ -321,8 +297,7 @@ def _ensure_schedules_job(ctx: CommandContext, job: orm.Job) -> None:
 @handler("window.confirm")
 def confirm_window(ctx: CommandContext, args: WindowConfirmArgs) -> dict[str, Any]:
     """Confirm one of the customer's preferred arrival windows (R6)."""
-    job = _job_for_command(ctx, args.job_id)
-    model = _ensure_not_cancelled(ctx, job)
+    job, model = _job_for_command(ctx, args.job_id)
     _ensure_schedules_job(ctx, job)
     offered = rules.ensure_window_offered(model, args.preferred_window_id)
     _set_job_status(job, JobStatus.SCHEDULED)
@@ -333,8 +308,7 @@ def confirm_window(ctx: CommandContext, args: WindowConfirmArgs) -> dict[str, An
 @handler("window.propose")
 def propose_window(ctx: CommandContext, args: WindowProposeArgs) -> dict[str, Any]:
     """Propose another arrival window and confirm it (R6)."""
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_schedules_job(ctx, job)
     _set_job_status(job, JobStatus.SCHEDULED)
     _new_appointment(ctx, job, args.window, note=args.note)
@@ -344,8 +318,7 @@ def propose_window(ctx: CommandContext, args: WindowProposeArgs) -> dict[str, An
 @handler("appointment.reschedule")
 def reschedule_appointment(ctx: CommandContext, args: AppointmentRescheduleArgs) -> dict[str, Any]:
     """A pro moves a confirmed appointment, with a reason code (R7)."""
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_schedules_job(ctx, job)
     current = active_appointment(ctx.session, job.id)
     if job.status != JobStatus.SCHEDULED.value or current is None or (
@@ -371,9 +344,8 @@ def reschedule_appointment(ctx: CommandContext, args: AppointmentRescheduleArgs)
 def assign_job(ctx: CommandContext, args: JobAssignArgs) -> dict[str, Any]:
     """Assign 1 to 5 technicians of the business to a job (staff only). Replaces the
     previous assignment."""
-    job = _job_for_command(ctx, args.job_id)
     require_roles(ctx.actor, STAFF_ROLES, "assign technicians")
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     if job.status in (JobStatus.COMPLETED.value, JobStatus.NOT_SERVICED.value):
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
@@ -414,8 +386,7 @@ def assign_job(ctx: CommandContext, args: JobAssignArgs) -> dict[str, Any]:
 @handler("job.start")
 def start_job(ctx: CommandContext, args: JobStartArgs) -> dict[str, Any]:
     """The assigned technician arrived and starts work (SCHEDULED -> IN_PROGRESS)."""
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_works_on_job(ctx, job, "start it")
     _set_job_status(job, JobStatus.IN_PROGRESS)
     return _touch_job(ctx, job)
@@ -428,8 +399,7 @@ def create_change_order(ctx: CommandContext, args: ChangeOrderCreateArgs) -> dic
     The server rebuilds the signed content from the job's CURRENT lines and the args;
     if the customer signed anything else, ``signature_mismatch``.
     """
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_works_on_job(ctx, job, "create a change order")
     if ctx.session.get(orm.ChangeOrder, args.change_order_id) is not None:
         raise _conflict_existing("change order", args.change_order_id)
@@ -513,8 +483,7 @@ def complete_job(ctx: CommandContext, args: JobCompleteArgs) -> dict[str, Any]:
 
     This is the only code path that writes `orm.LedgerEntry`.
     """
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_works_on_job(ctx, job, "complete it")
     _set_job_status(job, JobStatus.COMPLETED)
     _ensure_signer_is_actor(ctx.actor, args.signature)
@@ -561,8 +530,7 @@ def complete_job(ctx: CommandContext, args: JobCompleteArgs) -> dict[str, Any]:
 def report_defective(ctx: CommandContext, args: JobReportDefectiveArgs) -> dict[str, Any]:
     """The product is defective, so the service cannot be performed (R5): the job ends
     NOT_SERVICED, no trip charge is billable and nothing is charged."""
-    job = _job_for_command(ctx, args.job_id)
-    _ensure_not_cancelled(ctx, job)
+    job, _ = _job_for_command(ctx, args.job_id)
     _ensure_works_on_job(ctx, job, "report it")
     _set_job_status(job, JobStatus.NOT_SERVICED)
     _ensure_blobs_exist(ctx, args.blob_hashes())

@@ -38,6 +38,7 @@ from marketplace.serialize import (
     job_model,
     message_model,
     request_model,
+    review_model,
     visit_model,
 )
 from proapp.domain import (
@@ -51,7 +52,6 @@ from proapp.domain import (
     LocationType,
     MessageAuthorRole,
     RequestStatus,
-    Review,
     Role,
     TimeWindow,
     VisitStatus,
@@ -480,14 +480,6 @@ def send_message(ctx: CommandContext, args: MessageCreateArgs) -> dict[str, Any]
         message_id=message_id,
     )
     return _json(message_model(message))
-
-
-def review_model(row: orm.Review) -> Review:
-    """A stored review as the shared domain model (R11)."""
-    return Review.model_validate({
-        "id": row.id, "job_id": row.job_id, "technician_id": row.technician_id,
-        "rating": row.rating, "comment": row.comment, "created_at": row.created_at,
-    })
 
 
 @handler("customer.review.create", args_model=ReviewCreateArgs, roles=CUSTOMER_ONLY,

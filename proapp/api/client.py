@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import gzip
+import hashlib
 import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -329,6 +330,24 @@ class MarketplaceClient:
             headers={"Content-Type": content_type},
         )
         return self._parse(response, BlobStored)
+
+    async def get_blob(self, sha256: str) -> bytes:
+        """``GET /v1/blobs/{sha256}``: the bytes of a photo or signature this user may see.
+
+        The bytes are checked against the hash (a blob is its hash; anything else is a
+        broken answer, never stored).
+
+        Raises:
+            NotFoundError: no such blob, or not visible to this user (yet).
+            InvalidResponseError: the bytes do not hash to ``sha256``.
+        """
+        response = await self._authorized("GET", f"/v1/blobs/{quote(sha256, safe='')}")
+        data = response.content
+        if hashlib.sha256(data).hexdigest() != sha256.lower():
+            raise InvalidResponseError(
+                details={"path": response.request.url.path, "reason": "hash mismatch"}
+            )
+        return data
 
     async def create_upload(self, sha256: str, size: int, content_type: str) -> UploadSession:
         """``POST /v1/uploads``: start a resumable upload (or learn the blob is there).

@@ -111,6 +111,10 @@ class SyncApi(Protocol):
         """Upload a small blob in one request."""
         ...
 
+    async def get_blob(self, sha256: str) -> bytes:
+        """Download a blob (photo, signature PNG) by hash, verified against the hash."""
+        ...
+
     async def create_upload(self, sha256: str, size: int, content_type: str) -> UploadSession:
         """Start a resumable upload."""
         ...

@@ -355,6 +355,7 @@ class CustomRequest(DomainModel):
     id: Id
     business_id: Id
     customer_id: Id
+    customer_name: Annotated[str, Field(max_length=200)] = ""
     title: ShortText
     description: LongText = ""
     site_photo_hashes: PhotoHashes = Field(default_factory=list)
@@ -520,6 +521,10 @@ class Job(DomainModel):
         Field(default_factory=list)
     )
     price_cents: NonNegativeCents
+    trip_charge_cents: NonNegativeCents = 0
+    """R5: the visit's trip charge that completing this job adds to ``price_cents``
+    (billable only if the customer accepted the visit before the trip and the product
+    was not defective; computed by the server)."""
     window_confirmation_due_at: UtcDatetime
     version: Annotated[StrictInt, Field(ge=0)] = 0
 

@@ -5,23 +5,17 @@ drive them directly with fakes. Each state is `Observable`: views subscribe and
 re-render on change.
 """
 
-from proapp.state.app_state import AppState, JobsScreen, Screen, SignInScreen, Starting
-from proapp.state.jobs import Empty, Failed, JobRow, JobsState, JobsViewState, Loading, Ready
+from proapp.state.app_state import AppState, Screen, ShellScreen, SignInScreen, Starting
 from proapp.state.observable import Observable
+from proapp.state.shell import ShellState
 from proapp.state.signin import SignInState
 
 __all__ = [
     "AppState",
-    "Empty",
-    "Failed",
-    "JobRow",
-    "JobsScreen",
-    "JobsState",
-    "JobsViewState",
-    "Loading",
     "Observable",
-    "Ready",
     "Screen",
+    "ShellScreen",
+    "ShellState",
     "SignInScreen",
     "SignInState",
     "Starting",

@@ -10,9 +10,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from proapp.domain.enums import JobStatus, LocationType
-from proapp.domain.models import Job, TimeWindow
+from proapp.domain.models import Job, LineItem, TimeWindow
 
-__all__ = ["STATUS_LABELS", "format_clock", "format_window", "job_place", "status_label"]
+__all__ = [
+    "STATUS_LABELS",
+    "format_clock",
+    "format_window",
+    "job_place",
+    "line_item_text",
+    "status_label",
+]
 
 STATUS_LABELS: dict[JobStatus, str] = {
     JobStatus.PENDING_SCHEDULE: "Needs scheduling",
@@ -75,3 +82,8 @@ def job_place(job: Job) -> str:
     if job.address is not None:
         return f"{job.address.city}, {job.address.state}"
     return "Address not set"
+
+
+def line_item_text(line: LineItem) -> str:
+    """A priced line as people say it: ``Valve``, or ``2 × Valve`` for more than one."""
+    return line.description if line.quantity == 1 else f"{line.quantity} × {line.description}"

@@ -20,7 +20,13 @@ One round (`SyncEngine.sync_once`)
        (``expected_mid: 1``) is answered by resending with ``resume_from``. A lost
        answer is harmless: the same ``mid`` and ``id`` go again and the server replays.
     3. **Pull.** Pages until ``has_more`` is false; each page is stored in ONE local
-       transaction with the cursor and the rebase step below.
+       transaction with the cursor and the rebase step below, and with the hashes of
+       the images it references that this device lacks (`proapp.sync.downloads`).
+    4. **Downloads.** Up to ``download_batch`` of those images (customer site photos,
+       photo attachments, signature PNGs) are fetched so they show offline, and kept as
+       blobs the server already has. A failed download is tried again in a later
+       round (after a short pause per image); it never fails the round or holds up
+       push and pull.
 
 Rebase semantics (how local changes and server data combine)
     The cache row of an entity holds the server copy and, on top, at most one
@@ -85,6 +91,12 @@ from proapp.sync.connectivity import (
     ConnectivityMonitor,
     RequestConnectivityMonitor,
 )
+from proapp.sync.downloads import (
+    mark_wanted,
+    scan_cache_for_wanted,
+    store_downloaded,
+    wanted_blobs,
+)
 from proapp.sync.outbox import Outbox, OutboxEntry
 from proapp.sync.repositories import server_entity_from_change
 from proapp.sync.session import PendingWorkSummary, pending_work_summary
@@ -95,6 +107,7 @@ __all__ = [
     "CHUNK_SIZE",
     "DEBOUNCE_S",
     "DEFAULT_INTERVAL_S",
+    "DOWNLOAD_BATCH",
     "META_CURSOR",
     "META_LAST_SUCCESS",
     "META_SERVER_LAST_MID",
@@ -128,6 +141,10 @@ MAX_PULL_PAGES = 10_000
 """Pages per round at most; a longer catch-up continues next round from the cursor."""
 MAX_PUSH_ROUNDS = 1_000
 """Push requests per round at most (a guard against a server that never progresses)."""
+DOWNLOAD_BATCH = 20
+"""Images downloaded per round at most (the rest follow in later rounds)."""
+DOWNLOAD_RETRY_S = 300.0
+"""After a failed download, wait at least this long before trying that image again."""
 
 META_CURSOR = "sync.cursor"
 META_LAST_SUCCESS = "sync.last_success_ms"
@@ -163,6 +180,8 @@ class SyncReport:
     pushes: int = 0
     pulled: int = 0
     pages: int = 0
+    blobs_downloaded: int = 0
+    downloads_failed: int = 0
     signed_out: bool = False
     error: str | None = None
     error_code: str | None = None
@@ -192,6 +211,7 @@ class SyncEngine:
         sleep: awaited for every wait (default `asyncio.sleep`).
         rng: randomness for backoff jitter (seed it for reproducible runs).
         entity_mapper: pulled change → cache row (default: `server_entity_from_change`).
+        download_batch: images downloaded per round at most (0 turns downloads off).
     """
 
     def __init__(
@@ -212,6 +232,7 @@ class SyncEngine:
         pull_limit: int = PULL_LIMIT,
         chunk_size: int = CHUNK_SIZE,
         entity_mapper: Callable[[SyncChange], ServerEntity] = server_entity_from_change,
+        download_batch: int = DOWNLOAD_BATCH,
     ) -> None:
         if not 1 <= push_batch <= PUSH_BATCH:
             raise ValueError(f"push_batch must be 1..{PUSH_BATCH}")
@@ -232,6 +253,9 @@ class SyncEngine:
         self._pull_limit = pull_limit
         self._chunk_size = chunk_size
         self._entity_mapper = entity_mapper
+        self._download_batch = max(0, download_batch)
+        self._download_not_before: dict[str, datetime] = {}  # failed downloads back off
+        self._scanned_for_downloads = False
         self.status = SyncStatusObservable(SyncStatus(connectivity=self.connectivity.state))
         self.connectivity.subscribe(self._on_connectivity)
         self._client_id: str | None = None
@@ -450,6 +474,7 @@ class SyncEngine:
                 upload_error = exc
             await self._push(report, force)
             await self._pull(report)
+            await self._download_blobs(report)
             if upload_error is not None:
                 raise upload_error
         except AuthenticationError as exc:
@@ -650,6 +675,50 @@ class SyncEngine:
             offset = new_offset
             await self._db(self._blobs.record_upload_progress, info.hash, url, offset)
 
+    # ------------------------------------------------------------------ downloads
+
+    async def _download_blobs(self, report: SyncReport) -> None:
+        """Fetch images the cache references and this device lacks (bounded). Never
+        raises: a failure leaves the image wanted for a later round."""
+        if self._download_batch == 0:
+            return
+        try:
+            if not self._scanned_for_downloads:
+                await self._db(scan_cache_for_wanted, self._store)
+                self._scanned_for_downloads = True
+            now = self._clock()
+            waiting = {h for h, t in self._download_not_before.items() if t > now}
+            todo = [
+                h
+                for h in await self._db(
+                    wanted_blobs, self._store, self._download_batch + len(waiting)
+                )
+                if h not in waiting
+            ][: self._download_batch]
+        except StoreError:
+            logger.warning("sync: could not read the download list", exc_info=True)
+            return
+        for blob_hash in todo:
+            if self._reasons & {"local", "manual", "stop"}:
+                break  # the pro queued something: let its push go first, finish later
+            try:
+                data = await self._api.get_blob(blob_hash)
+                await self._db(store_downloaded, self._store, self._blobs, blob_hash, data)
+            except (AuthenticationError, NetworkError) as exc:
+                # Offline or signed out: the next round tries again; push/pull decide.
+                logger.info("sync: downloads paused (%s)", exc.code)
+                report.downloads_failed += 1
+                return
+            except (ApiError, StoreError, ValueError) as exc:
+                self._download_not_before[blob_hash] = self._clock() + timedelta(
+                    seconds=DOWNLOAD_RETRY_S
+                )
+                report.downloads_failed += 1
+                logger.info("sync: download of %s failed: %s", blob_hash[:12], exc)
+                continue
+            self._download_not_before.pop(blob_hash, None)
+            report.blobs_downloaded += 1
+
     # ------------------------------------------------------------------ push
 
     def _sendable(self, force: bool) -> list[OutboxEntry]:
@@ -803,6 +872,7 @@ class SyncEngine:
         # pending ones stay on top), and the cursor. A crash leaves all or none of it.
         with self._store.transaction() as tx:
             self._store.cache.put_server(tx, entities)
+            mark_wanted(tx, entities)
             self._store.cache.drop_settled_overlays(tx, page.last_mid)
             self._store.set_meta(META_CURSOR, page.cursor, tx)
             self._store.set_meta(META_SERVER_LAST_MID, str(page.last_mid), tx)

@@ -31,6 +31,9 @@ Schema overview (see each step for the column-level why):
 * ``drafts`` — autosaved, not-yet-sent work (e.g. estimate drafts), never synced.
 * ``outbox`` (+ ``outbox_blobs`` since v2) — the mutation queue (DESIGN §4).
 * ``blobs`` — metadata of content-addressed files in the blobs folder.
+* since v3, ``entities.facet`` / ``owner`` (+ their ``server_`` copies) — a state and an
+  owner per row (`proapp.sync.facets`), indexed, so the office desktop's filters ("open
+  jobs nobody is assigned to") read an index range instead of parsing 10,000 rows.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from proapp.sync.facets import entity_facets
 
 __all__ = [
     "APPLICATION_ID",
@@ -176,9 +181,43 @@ _V2: tuple[Step, ...] = (
     "ALTER TABLE blobs ADD COLUMN uploaded_ms INTEGER",
 )
 
+
+def _v3_backfill_facets(conn: sqlite3.Connection) -> None:
+    # Rows cached by an older app get their facets from their JSON, in Python (no JSON1
+    # on phones). The server copy and the overlay each get theirs, as writes do now.
+    rows = conn.execute("SELECT kind, id, json, overlay_json FROM entities").fetchall()
+    updates = []
+    for kind, entity_id, server_json, overlay_json in rows:
+        server = entity_facets(kind, json.loads(server_json)) if server_json else ("", "")
+        shown = entity_facets(kind, json.loads(overlay_json)) if overlay_json else server
+        updates.append((shown[0], server[0], shown[1], server[1], kind, entity_id))
+    conn.executemany(
+        "UPDATE entities SET facet = ?, server_facet = ?, owner = ?, server_owner = ? "
+        "WHERE kind = ? AND id = ?",
+        updates,
+    )
+
+
+_V3: tuple[Step, ...] = (
+    # Office filters over a 10,000-job cache (issue 5) without parsing every row: the
+    # entity's state and the person it belongs to (proapp.sync.facets), effective and
+    # server copies like list_key / server_list_key (an overlay's are dropped with it).
+    "ALTER TABLE entities ADD COLUMN facet TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entities ADD COLUMN server_facet TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entities ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE entities ADD COLUMN server_owner TEXT NOT NULL DEFAULT ''",
+    _v3_backfill_facets,
+    # "open requests", "scheduled jobs of this week" (facet IN (...) AND list_key range)
+    "CREATE INDEX entities_by_facet ON entities(kind, facet, list_key, id)",
+    # "open jobs nobody is assigned to": partial, so it holds the few ownerless rows and
+    # costs a pull of 10,000 assigned jobs nothing.
+    "CREATE INDEX entities_unowned ON entities(kind, facet, list_key, id) WHERE owner = ''",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cache, drafts, outbox, blobs (DESIGN §4 minimum)", _V1),
     Migration(2, "outbox rejection/resolution history, outbox_blobs, upload progress", _V2),
+    Migration(3, "entity facet and owner columns for office filters", _V3),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

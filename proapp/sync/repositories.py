@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proapp.api.models import SyncChange
+from proapp.sync.facets import entity_facets
 from proapp.sync.store import ServerEntity, dumps
 
 __all__ = ["LIST_KEYS", "PARENTS", "server_entity_from_change"]
@@ -28,6 +29,10 @@ LIST_KEYS: Mapping[str, Sequence[str]] = {
     "message": ("sent_at", "created_at"),
     "photo": ("created_at",),
     "review": ("created_at",),
+    # The office's "what expires" order (R13); documents that never expire sort first.
+    "compliance_document": ("expires_on",),
+    "team_member": ("name",),
+    "business": ("name",),
 }
 """Per kind, dotted paths into the entity's JSON; the first present one is the sort key."""
 
@@ -38,6 +43,7 @@ PARENTS: Mapping[str, Sequence[str]] = {
     "message": ("job_id", "request_id", "thread_id"),
     "photo": ("target_id",),
     "review": ("job_id",),
+    "compliance_document": ("user_id",),
 }
 """Per kind, the field naming the parent entity (a request's estimates, a job's messages)."""
 
@@ -75,6 +81,7 @@ def server_entity_from_change(change: SyncChange) -> ServerEntity:
     version = change.version
     if version is None and isinstance(data.get("version"), int):
         version = int(data["version"])
+    facet, owner = entity_facets(change.kind, data)
     return ServerEntity(
         kind=change.kind,
         id=change.id,
@@ -83,4 +90,6 @@ def server_entity_from_change(change: SyncChange) -> ServerEntity:
         json=dumps(data),
         list_key=list_key,
         parent_id=parent_id,
+        facet=facet,
+        owner=owner,
     )

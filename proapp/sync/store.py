@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from proapp.sync.facets import entity_facets
 from proapp.sync.migrations import SchemaTooNewError, migrate
 from proapp.sync.paths import account_paths, ensure_private_dir, ensure_private_file
 
@@ -419,6 +420,10 @@ class ServerEntity:
     json: str | None
     list_key: str = ""
     parent_id: str | None = None
+    facet: str = ""
+    """Indexed state for office filters (`proapp.sync.facets`), e.g. a job's status."""
+    owner: str = ""
+    """Indexed owner for office filters, e.g. a job's first assigned technician."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,16 +483,26 @@ class EntityCache:
             if e.json is None:
                 deletes.append((e.kind, e.id))
             else:
-                row = (e.kind, e.id, e.version, e.updated_seq, e.json, e.list_key, e.parent_id)
+                row = (
+                    e.kind, e.id, e.version, e.updated_seq, e.json, e.list_key, e.parent_id,
+                    e.facet, e.owner,
+                )
                 upserts.append(row)
+        # Like list_key, facet and owner show the overlay's values while one exists.
         tx.executemany(
             "INSERT INTO entities(kind, id, version, updated_seq, json, list_key, "
-            "server_list_key, parent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) "
+            "server_list_key, parent_id, facet, server_facet, owner, server_owner) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?8, ?9, ?9) "
             "ON CONFLICT(kind, id) DO UPDATE SET version = excluded.version, "
             "updated_seq = excluded.updated_seq, json = excluded.json, "
             "server_list_key = excluded.server_list_key, "
+            "server_facet = excluded.server_facet, server_owner = excluded.server_owner, "
             "list_key = CASE WHEN entities.overlay_json IS NULL "
             "THEN excluded.list_key ELSE entities.list_key END, "
+            "facet = CASE WHEN entities.overlay_json IS NULL "
+            "THEN excluded.facet ELSE entities.facet END, "
+            "owner = CASE WHEN entities.overlay_json IS NULL "
+            "THEN excluded.owner ELSE entities.owner END, "
             "parent_id = COALESCE(excluded.parent_id, entities.parent_id)",
             upserts,
         )
@@ -525,16 +540,19 @@ class EntityCache:
         """Record the optimistic state of an entity changed by outbox mutation ``mid``.
 
         Call it in the same transaction as `Outbox.enqueue` (DESIGN §3). ``data`` is the
-        whole entity as the UI should now see it.
+        whole entity as the UI should now see it; its facets (`proapp.sync.facets`)
+        are derived from it here, so every caller keeps office filters right.
         """
+        facet, owner = entity_facets(kind, data)
         tx.execute(
-            "INSERT INTO entities(kind, id, overlay_json, overlay_mid, list_key, parent_id) "
-            "VALUES (?1, ?2, ?3, ?4, COALESCE(?5, ''), ?6) "
+            "INSERT INTO entities(kind, id, overlay_json, overlay_mid, list_key, parent_id, "
+            "facet, owner) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8) "
             "ON CONFLICT(kind, id) DO UPDATE SET overlay_json = excluded.overlay_json, "
             "overlay_mid = excluded.overlay_mid, "
             "list_key = COALESCE(?5, entities.list_key), "
-            "parent_id = COALESCE(?6, entities.parent_id)",
-            (kind, entity_id, dumps(data), mid, list_key, parent_id),
+            "parent_id = COALESCE(?6, entities.parent_id), "
+            "facet = excluded.facet, owner = excluded.owner",
+            (kind, entity_id, dumps(data), mid, list_key, parent_id, facet, owner),
         )
 
     def drop_overlays(self, tx: Transaction, mids: Iterable[int]) -> int:
@@ -545,7 +563,8 @@ class EntityCache:
         for mid in mids:
             cur = tx.execute(
                 "UPDATE entities SET overlay_json = NULL, overlay_mid = NULL, "
-                "list_key = server_list_key WHERE overlay_mid = ?",
+                "list_key = server_list_key, facet = server_facet, owner = server_owner "
+                "WHERE overlay_mid = ?",
                 (mid,),
             )
             changed += cur.rowcount
@@ -559,7 +578,8 @@ class EntityCache:
         awaiting the pro (DESIGN §4) stay. Returns rows changed."""
         cur = tx.execute(
             "UPDATE entities SET overlay_json = NULL, overlay_mid = NULL, "
-            "list_key = server_list_key WHERE overlay_mid <= ? AND overlay_mid NOT IN ("
+            "list_key = server_list_key, facet = server_facet, owner = server_owner "
+            "WHERE overlay_mid <= ? AND overlay_mid NOT IN ("
             "SELECT mid FROM outbox WHERE state IN ('pending', 'in_flight') "
             "OR (state = 'rejected' AND resolution IS NULL))",
             (server_last_mid,),

@@ -6,11 +6,17 @@ import contextlib
 
 import flet as ft
 
-from proapp.state.app_state import AppState, JobsScreen, SignInScreen, Starting
-from proapp.views.jobs import JobsView
+from proapp.state.app_state import AppState, ShellScreen, SignInScreen, Starting
+from proapp.views.shell import ShellView
 from proapp.views.signin import SignInView
 
 __all__ = ["RootView"]
+
+_THEME_MODES = {
+    "system": ft.ThemeMode.SYSTEM,
+    "light": ft.ThemeMode.LIGHT,
+    "dark": ft.ThemeMode.DARK,
+}
 
 
 class RootView:
@@ -20,8 +26,10 @@ class RootView:
         self._page = page
         self._state = state
         self._current: object | None = None  # the screen object currently shown
-        self._view: SignInView | JobsView | None = None
+        self._view: SignInView | ShellView | None = None
+        self._theme = state.theme_mode
         self._unsubscribe = state.subscribe(self._screen_changed)
+        page.on_resize = self._resized
 
     def mount(self) -> None:
         """Show the current screen (call once, after the page is set up)."""
@@ -36,8 +44,15 @@ class RootView:
             self._view = None
 
     def _screen_changed(self) -> None:
+        changed = False
+        if self._state.theme_mode != self._theme:
+            self._theme = self._state.theme_mode
+            self._page.theme_mode = _THEME_MODES.get(self._theme, ft.ThemeMode.SYSTEM)
+            changed = True
         if self._state.screen is not self._current:
             self._show()
+            changed = True
+        if changed:
             self._refresh()
 
     def _refresh(self) -> None:
@@ -45,12 +60,17 @@ class RootView:
         with contextlib.suppress(RuntimeError):
             self._page.update()
 
+    async def _resized(self, e: ft.PageResizeEvent) -> None:
+        if isinstance(self._view, ShellView):
+            self._view.resized(e.width)
+
     def _show(self) -> None:
         screen = self._state.screen
         self._current = screen
         if self._view is not None:
             self._view.dispose()
             self._view = None
+        self._page.navigation_bar = None
         if isinstance(screen, Starting):
             self._page.appbar = None
             self._page.controls = [
@@ -69,12 +89,7 @@ class RootView:
             self._view = signin
             self._page.appbar = None
             self._page.controls = [signin.control]
-        elif isinstance(screen, JobsScreen):
-            jobs = JobsView(screen.state, self._refresh)
-            self._view = jobs
-            self._page.appbar = jobs.appbar
-            self._page.controls = [jobs.control]
-            if screen.notice:
-                self._page.show_dialog(
-                    ft.SnackBar(ft.Text(screen.notice), duration=ft.Duration(seconds=10))
-                )
+        elif isinstance(screen, ShellScreen):
+            shell = ShellView(self._page, screen)
+            self._view = shell
+            shell.attach()

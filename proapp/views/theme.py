@@ -10,6 +10,7 @@ __all__ = [
     "TAP_TARGET",
     "apply_theme",
     "centered_column",
+    "scrolling_column",
     "status_colors",
 ]
 
@@ -34,6 +35,22 @@ def centered_column(content: ft.Control) -> ft.ResponsiveRow:
     return ft.ResponsiveRow(
         [ft.Container(col=CONTENT_COLUMNS, content=content)],
         alignment=ft.MainAxisAlignment.CENTER,
+    )
+
+
+def scrolling_column(content: ft.Control) -> ft.Column:
+    """A tab's whole page: ``content`` padded, centred on wide screens, scrolling."""
+    return ft.Column(
+        expand=True,
+        scroll=ft.ScrollMode.AUTO,
+        controls=[
+            centered_column(
+                ft.Container(
+                    padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+                    content=content,
+                )
+            )
+        ],
     )
 
 

@@ -402,6 +402,10 @@ def test_cancel_stops_every_pro_command(shop: Shop) -> None:
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "CANCELLED"
     assert shop.world.row(orm.Appointment, job["appointment"]["id"]).status == "CANCELLED"
+    # The pro's copy keeps the booked window, marked cancelled, for their schedule.
+    seen = shop.tech.get(f"/v1/jobs/{job['id']}").json()["appointment"]
+    assert (seen["id"], seen["status"]) == (job["appointment"]["id"], "CANCELLED")
+    assert seen["window"] == job["appointment"]["window"]
     # The pro learns why through the job's messages (R10).
     thread = shop.owner.get(f"/v1/messages?job_id={job['id']}").json()["items"]
     assert [m["body"] for m in thread] == ["Cancelled: Changing providers"]

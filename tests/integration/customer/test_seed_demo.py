@@ -20,6 +20,8 @@ from marketplace.seed import (
     DEMO_BUSINESS_NAME,
     OTHER_BUSINESS_ACCOUNTS,
     OTHER_BUSINESS_NAME,
+    WORK_DAY_END,
+    WORK_DAY_START,
     seed_demo,
 )
 from marketplace.serialize import (
@@ -106,6 +108,8 @@ def test_every_state_is_represented_and_valid(world: World, now: datetime) -> No
         # Everything reads back through the shared domain models (their validators run).
         for row in s.scalars(select(orm.CustomRequest)):
             model = request_model(s, row)
+            # Staff search the pipeline by customer: the request names them.
+            assert model.customer_name == s.get_one(orm.User, row.customer_id).name
             assert model.estimate_due_at == rules.estimate_due_at(model.submitted_at,
                                                                   model.time_zone)
             assert model.closes_at == rules.estimate_window_closes_at(model.submitted_at,
@@ -134,6 +138,15 @@ def test_every_state_is_represented_and_valid(world: World, now: datetime) -> No
             if job.status in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS):
                 assert job.appointment is not None
                 assert job.appointment.status.value == "ACTIVE"
+            if job.status is JobStatus.SCHEDULED and job.appointment is not None:
+                # Whenever the demo starts (a Friday night too), visits are booked in
+                # working hours, in the job's zone.
+                window = job.appointment.window
+                zone = ZoneInfo(job.time_zone)
+                start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+                assert start.hour >= WORK_DAY_START, (job.title, start)
+                assert end.hour < WORK_DAY_END or (end.hour, end.minute) == (WORK_DAY_END, 0), (
+                    job.title, end)
 
 
 def test_completed_jobs_are_signed_and_charged_exactly_once(seeded: World) -> None:
@@ -182,7 +195,7 @@ def test_demo_looks_alive_around_now(seeded: World) -> None:
                 )
             ]
             # Today (next hours), tomorrow and later this week, for every technician.
-            assert any(NOW < st <= NOW + timedelta(hours=12) for st in starts), tech.name
+            assert any(NOW < st <= NOW + timedelta(hours=24) for st in starts), tech.name
             tomorrow = (NOW.astimezone(tz) + timedelta(days=1)).date()
             assert any(st.astimezone(tz).date() == tomorrow for st in starts), tech.name
             assert any(NOW + timedelta(days=2) <= st <= NOW + timedelta(days=7)

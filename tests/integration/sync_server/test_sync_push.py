@@ -152,6 +152,22 @@ def test_a_stale_base_version_is_rejected_and_a_current_one_applied(crew: Crew) 
     assert crew.world.row(orm.Job, job).status == "IN_PROGRESS"
 
 
+def test_work_queued_before_a_cancellation_is_refused_as_cancelled_not_stale(
+    crew: Crew,
+) -> None:
+    # The pro saw version v offline; the customer's cancellation moved the job past it.
+    # The pro must learn *why* (job_cancelled), not merely that it changed (stale_base).
+    job = crew.job(crew.tess, status="SCHEDULED")
+    seen = crew.world.row(orm.Job, job).version
+    with crew.world.session_factory() as s, s.begin():
+        row = s.get_one(orm.Job, job)
+        row.status, row.version = "CANCELLED", row.version + 1
+    device = Device(crew.tess)
+    body = device.push([device.mutation("job.start", {"job_id": job}, base_version=seen)]).json()
+    assert body["results"][0]["status"] == "rejected"
+    assert body["results"][0]["error"]["code"] == "job_cancelled"
+
+
 def test_roles_are_checked_as_in_rest(crew: Crew) -> None:
     job = crew.job(crew.tess)
     tech = Device(crew.tess)

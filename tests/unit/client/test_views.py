@@ -12,11 +12,9 @@ import flet as ft
 from proapp.api.ports import MarketplaceApi
 from proapp.embedded import DemoAccount
 from proapp.secrets import MemorySecretStore
-from proapp.state.jobs import Failed, JobsState, Ready, job_rows
 from proapp.state.signin import SignInState
-from proapp.views.jobs import JobsView
 from proapp.views.signin import SignInView
-from tests.unit.client.fakes import NOW, FakeMarketplaceClient, make_job
+from tests.unit.client.fakes import FakeMarketplaceClient
 
 
 def walk(node: Any) -> Iterator[ft.BaseControl]:
@@ -98,30 +96,3 @@ def test_signin_view_writes_back_only_values_the_state_changed() -> None:
     view.dispose()
     state.set_password("other")
     assert password.value == "demo-tech-pass"  # a disposed view no longer listens
-
-
-def test_jobs_view_lists_rows_with_ids_and_offers_sign_out() -> None:
-    jobs = [make_job("Fix sink"), make_job("Mount TV")]
-    state = JobsState(FakeMarketplaceClient(), user_name="Tess Rivera", on_sign_out=_noop)
-    view = JobsView(state, lambda: None)
-    assert "jobs-loading" in semantics(view.control)
-    assert "signout" in semantics(view.appbar)
-
-    state.view = Ready(job_rows(jobs, NOW))
-    view.render()
-    ids = semantics(view.control)
-    assert "jobs-list" in ids
-    for job in jobs:
-        label = ids[f"job-row-{job.id}"].label or ""
-        assert job.title in label
-        assert "$189.00" in label
-
-    state.view = Failed("Could not reach the server.", sign_in_again=True)
-    view.render()
-    ids = semantics(view.control)
-    assert "jobs-sign-in-again" in ids
-    assert "jobs-list" not in ids
-
-
-async def _noop() -> None:
-    return None

@@ -240,6 +240,11 @@ class FakeSyncServer:
             return self._pull(request)
         if path.startswith("/v1/blobs/") and method == "PUT":
             return self._put_blob(request, path.rsplit("/", 1)[1])
+        if path.startswith("/v1/blobs/") and method == "GET":
+            data = self.blobs.get(path.rsplit("/", 1)[1])
+            if data is None:
+                return self._error(404, "not_found", "No such image for your account.")
+            return httpx.Response(200, content=data, headers={"Content-Type": "image/jpeg"})
         if path == "/v1/uploads" and method == "POST" and self.supports_uploads:
             return self._create_upload(request)
         if path.startswith("/v1/uploads/") and self.supports_uploads:
