@@ -407,15 +407,22 @@ async def _first_pull_and_idle(ctx: Context, url: str, port: int, jobs: int) -> 
         t0 = time.perf_counter()
         report = await engine.sync_once()
         elapsed = time.perf_counter() - t0
-        engine.close()
         cached = store.cache.count("job")
         if not report.ok or cached < jobs:
             raise RuntimeError(f"first pull cached {cached} jobs: {report}")
         ctx.log(
             f"first pull: {report.pulled} changes in {report.pages} pages, {elapsed:.2f} s, "
             f"of which {client.pull_s:.2f} s waiting in pull calls (server + transfer + "
-            "parsing); the rest is the device storing pages"
+            f"parsing); {report.blobs_downloaded} images downloaded in the same round; the "
+            "rest is the device storing pages"
         )
+        # Not timed: the device downloads at most DOWNLOAD_BATCH images a round, so the
+        # demo's photos may take more rounds; only after them is it really idle.
+        for _ in range(50):
+            more = await engine.sync_once()
+            if not more.ok or not more.blobs_downloaded:
+                break
+        engine.close()
 
         # Idle: the same device, a new connection through the counting proxy.
         proxy = CountingProxy(port)

@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import traceback
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -183,6 +184,93 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, guarded_send)
 
 
+class GzipRequests:
+    """Accept request bodies sent with ``Content-Encoding: gzip`` (docs/SYNC.md, Push).
+
+    The body (already capped compressed by `BodySizeLimit`, which wraps this) is
+    inflated at most to `JSON_BODY_MAX_BYTES`: a small gzip bomb is refused with 413
+    after inflating no more than the limit allows. A body that is not valid gzip is 422
+    ``invalid``; any other content coding is 415 ``unsupported_media_type``. Blob and
+    upload bytes (images, already compressed) must be sent as they are.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+        coding = b", ".join(v for k, v in headers if k == b"content-encoding").strip().lower()
+        if coding in (b"", b"identity"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if coding != b"gzip" or path.startswith(("/v1/blobs", "/v1/uploads")):
+            error = DomainError(
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                "The request body's Content-Encoding is not supported. Send it as it is, "
+                "or (JSON bodies only) gzipped with Content-Encoding: gzip.",
+                {"content_encoding": coding.decode("latin-1")},
+            )
+            await _json(415, error.to_dict())(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        try:
+            body = _gunzip(b"".join(chunks), JSON_BODY_MAX_BYTES)
+        except DomainError as exc:
+            await _json(status_for(exc.code), exc.to_dict())(scope, receive, send)
+            return
+        kept = [(k, v) for k, v in headers if k not in (b"content-encoding", b"content-length")]
+        kept.append((b"content-length", str(len(body)).encode()))
+        sent = False
+
+        async def inflated_receive() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app({**scope, "headers": kept}, inflated_receive, send)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Inflate one gzip member, refusing (413) output over ``limit`` bytes."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The request body is not valid gzip. Send it again, compressed whole.",
+            {"content_encoding": "gzip"},
+        ) from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise DomainError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The request body is larger than {limit // (1024 * 1024)} MiB once "
+            "decompressed. Send fewer changes per request.",
+            {"max_bytes": limit},
+        )
+    if not inflater.eof or inflater.unused_data:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The request body is not one complete gzip stream. Send it again, compressed "
+            "whole.",
+            {"content_encoding": "gzip"},
+        )
+    return out
+
+
 def _too_large(limit: int) -> DomainError:
     return DomainError(
         ErrorCode.PAYLOAD_TOO_LARGE,
@@ -218,6 +306,8 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
+    # Added first, so it runs inside BodySizeLimit: the compressed size is capped there.
+    app.add_middleware(GzipRequests)
     app.add_middleware(BodySizeLimit, blob_max_bytes=settings.blob_max_bytes)
 
     @app.get("/v1/health", response_model=HealthOut, tags=["health"], summary="Liveness")

@@ -16,11 +16,14 @@ Rules, enforced by the scoped loaders below and used by every endpoint and comma
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from itertools import chain
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, event, exists, false, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from marketplace import orm
 from proapp.domain import PRO_ROLES, STAFF_ROLES, DomainError, ErrorCode, Role
@@ -37,6 +40,7 @@ __all__ = [
     "load_request",
     "load_visit",
     "not_found",
+    "remember_visible_jobs",
     "require_roles",
     "request_visibility_clause",
     "review_visibility_clause",
@@ -212,11 +216,80 @@ def _load_visible(
 
 
 def load_job(session: Session, actor: Actor, job_id: str, *, for_update: bool = False) -> orm.Job:
-    """The job if ``actor`` may see it, else 404 ``not_found``."""
-    return _load_visible(
+    """The job if ``actor`` may see it, else 404 ``not_found``.
+
+    Inside `remember_visible_jobs`, a job this actor was already shown is returned from
+    memory (the session's own instance, so it is current) unless ``for_update``.
+    """
+    cache: dict[tuple[str, str], orm.Job] | None = session.info.get(_VISIBLE_JOBS)
+    if cache is not None and not for_update:
+        known = cache.get((actor.user_id, job_id))
+        if known is not None:
+            return known
+    job = _load_visible(
         session, orm.Job, job_id, job_visibility_clause(session, actor), "job",
         for_update=for_update,
     )
+    if cache is not None:
+        cache[(actor.user_id, job_id)] = job
+    return job
+
+
+_VISIBLE_JOBS = "marketplace.authz.visible_jobs"
+# Writes after which a remembered "this actor may see this job" may be wrong: who is
+# assigned, the business's technicians_see_unassigned, or the job itself going away.
+_VISIBILITY_TABLES = frozenset({"job_assignments", "businesses", "jobs"})
+
+
+@contextmanager
+def remember_visible_jobs(session: Session) -> Iterator[None]:
+    """Within the block, `load_job` remembers which jobs each actor may see.
+
+    For a batch of commands in one transaction (a sync push: typically many actions on
+    the same few jobs), each job's visibility query then runs once instead of once per
+    command. What is remembered is forgotten as soon as anything that decides visibility
+    is written in the session (an assignment, the business row, a job deleted, by the
+    ORM or by a bulk statement) and on any rollback (a refused command's savepoint), so
+    a later command sees exactly what a fresh query would.
+    """
+    session.info[_VISIBLE_JOBS] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_VISIBLE_JOBS, None)
+
+
+def _forget(session: Session) -> None:
+    cache = session.info.get(_VISIBLE_JOBS)
+    if cache:
+        cache.clear()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_statement(state: ORMExecuteState) -> None:
+    if _VISIBLE_JOBS not in state.session.info or not (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in _VISIBILITY_TABLES:
+        _forget(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.info.get(_VISIBLE_JOBS):
+        return
+    written = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, (orm.JobAssignment, orm.Business)) for obj in written) or any(
+        isinstance(obj, orm.Job) for obj in session.deleted
+    ):
+        _forget(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _on_rollback(session: Session, _previous: Any) -> None:
+    _forget(session)
 
 
 def load_request(

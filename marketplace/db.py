@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,6 +51,12 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _json_loads(text: str | bytes) -> Any:
+    # JSON columns (line items, addresses, stored results) are read by the thousand on a
+    # sync pull; pydantic-core's parser is about twice as fast as the json module's.
+    return from_json(text)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the project's connection settings.
 
@@ -59,7 +66,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if not is_sqlite(url):
         # hide_parameters: error messages (which reach logs) never carry row values,
         # such as emails or message bodies.
-        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True,
+                             json_deserializer=_json_loads)
 
     database = make_url(url).database
     if database and database != ":memory:":
@@ -70,7 +78,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # One connection per checkout: SQLite connections are cheap, and NullPool avoids
     # sharing a connection across threads.
     engine = create_engine(
-        url, echo=echo, poolclass=NullPool, hide_parameters=True, **kwargs
+        url, echo=echo, poolclass=NullPool, hide_parameters=True,
+        json_deserializer=_json_loads, **kwargs
     )
 
     @event.listens_for(engine, "connect")

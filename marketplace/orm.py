@@ -299,7 +299,7 @@ class CustomRequest(Base):
     __tablename__ = "custom_requests"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     customer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -338,7 +338,7 @@ class Visit(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("custom_requests.id"), index=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     proposed_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     price_cents: Mapped[int] = mapped_column(BigInteger)
     minimum_trip_charge_cents: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -362,7 +362,7 @@ class Estimate(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("custom_requests.id"), index=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     technician_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     line_items: Mapped[list[Any]] = mapped_column(default=list)
@@ -387,7 +387,7 @@ class Job(Base):
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     customer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     origin: Mapped[str] = mapped_column(String(20))
     service_id: Mapped[str | None] = mapped_column(ForeignKey("packaged_services.id"))
@@ -510,7 +510,7 @@ class Photo(Base):
     __table_args__ = (Index("ix_photos_target", "target_kind", "target_id"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     target_kind: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[str] = mapped_column(ID)
     blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
@@ -525,7 +525,7 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
+    business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))  # see end of file
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     request_id: Mapped[str | None] = mapped_column(ForeignKey("custom_requests.id"), index=True)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
@@ -676,3 +676,11 @@ class Upload(Base):
 
 # The pull resolves a change's entity version and the latest change of an entity.
 Index("ix_changes_entity", Change.business_id, Change.entity, Change.entity_id)
+
+# Snapshot pages (sync pull) and REST lists read one business's rows in id order: with
+# (business_id, id) the database seeks to the page and walks the index, instead of
+# collecting and sorting every row of the business for each page. The indexes also
+# serve every lookup by business_id alone (migration 0003 replaced those).
+for _table in (CustomRequest, Visit, Estimate, Job, Photo, Message):
+    Index(f"ix_{_table.__tablename__}_business_id_id", _table.business_id, _table.id)
+del _table

@@ -72,11 +72,12 @@ from marketplace.authz import (
     business_visibility_clause,
     compliance_visibility_clause,
     job_visibility_clause,
+    remember_visible_jobs,
     request_visibility_clause,
     review_visibility_clause,
     team_visibility_clause,
 )
-from marketplace.commands.framework import Clock, execute_command
+from marketplace.commands.framework import Clock, CommandBatch, execute_command
 from marketplace.config import Settings
 from marketplace.db import SessionFactory, read_only
 from marketplace.serialize import (
@@ -110,6 +111,7 @@ __all__ = [
     "SyncUnavailable",
     "prune_sync_results",
     "pull",
+    "pull_json",
     "push",
     "require_pro",
 ]
@@ -298,7 +300,7 @@ def _push_batch(
 ) -> PushOut:
     """The batch in ONE transaction, committed once: every effect, its stored result and
     the new ``last_mid`` become durable together, or (a crash, a 503) none of them."""
-    with factory() as session, session.begin():
+    with factory() as session, session.begin(), remember_visible_jobs(session):
         # Lock the install's row first, once for the batch: concurrent pushes of one
         # install queue here, so the check of last_mid and its update cannot interleave
         # (exactly once); the second of two identical pushes replays the first.
@@ -309,9 +311,13 @@ def _push_batch(
         results: list[MutationResultOut] = []
         stored: list[dict[str, Any]] = []
         stopped: PushStoppedOut | None = None
+        # Idempotency records of the mutations that will run, read in one query; their
+        # records and change-feed entries are written once, by batch.finish().
+        batch = CommandBatch(actor)
+        batch.prefetch(session, [m.id for m in body.mutations if m.mid > last_mid])
         for mutation in body.mutations:
             done = _process(session, actor, client_pk, last_mid, mutation,
-                            settings=settings, clock=clock)
+                            settings=settings, clock=clock, batch=batch)
             if isinstance(done, _Stop):
                 stopped = PushStoppedOut(code="out_of_order", expected_mid=done.expected_mid)
                 break
@@ -324,6 +330,7 @@ def _push_batch(
                     "created_at": clock(),
                 })
             results.append(MutationResultOut.model_validate(done.result))
+        batch.finish(session)
         if stored:
             session.execute(insert(orm.SyncResult), stored)
             record.last_mid = last_mid
@@ -370,7 +377,7 @@ def _open_client(
 
 def _process(
     session: Session, actor: Actor, client_pk: int, last_mid: int, mutation: MutationIn, *,
-    settings: Settings, clock: Clock,
+    settings: Settings, clock: Clock, batch: CommandBatch,
 ) -> _Done | _Stop:
     """One mutation inside the batch's transaction: replay, stop, or run the command.
 
@@ -402,7 +409,7 @@ def _process(
 
     outcome = execute_command(
         session, actor, mutation.name, mutation.args, mutation.id,
-        settings=settings, clock=clock, base_version=mutation.base_version,
+        settings=settings, clock=clock, base_version=mutation.base_version, batch=batch,
     )
     if outcome.applied:
         result: dict[str, Any] = {
@@ -443,9 +450,58 @@ class _Kind:
     name: str
     model: Any  # an orm class with an ``id`` column
     visible: Callable[[Session, Actor], ColumnElement[bool]]
-    serialize: Callable[[Session, Sequence[Any]], list[dict[str, Any]]]
-    """Rows of a page to their JSON, relations loaded for the whole page at once."""
+    serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]
+    """Rows of a page to their (validated) models, or their JSON-ready dicts for a kind
+    without a model, relations loaded for the whole page at once."""
     has_version: bool
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One entity of a page before rendering: ``model`` is its data (None: a delete)."""
+
+    kind: str
+    id: str
+    op: Literal["upsert", "delete"]
+    version: int | None = None
+    model: BaseModel | dict[str, Any] | None = None
+
+    def out(self) -> SyncChangeOut:
+        data = self.model if self.model is None or isinstance(self.model, dict) else _dump(
+            self.model)
+        return SyncChangeOut(kind=self.kind, id=self.id, op=self.op, version=self.version,
+                             data=data)
+
+    def json(self) -> str:
+        head = json.dumps({"kind": self.kind, "id": self.id, "op": self.op,
+                           "version": self.version}, separators=(",", ":"))
+        if self.model is None:
+            data = "null"
+        elif isinstance(self.model, dict):
+            data = json.dumps(self.model, separators=(",", ":"), ensure_ascii=False)
+        else:
+            data = self.model.model_dump_json()
+        return f'{head[:-1]},"data":{data}}}'
+
+
+@dataclass(frozen=True)
+class _Page:
+    changes: list[_Change]
+    cursor: str
+    has_more: bool
+    last_mid: int
+
+    def out(self) -> PullOut:
+        return PullOut(changes=[c.out() for c in self.changes], cursor=self.cursor,
+                       has_more=self.has_more, last_mid=self.last_mid)
+
+    def json(self) -> bytes:
+        # The PullOut wire form, rendered straight from the models: each entity's data
+        # is serialised once, by pydantic, with no dict or second validation between.
+        changes = ",".join(c.json() for c in self.changes)
+        tail = json.dumps({"cursor": self.cursor, "has_more": self.has_more,
+                           "last_mid": self.last_mid}, separators=(",", ":"))
+        return f'{{"changes":[{changes}],{tail[1:]}'.encode()
 
 
 def _visible_job_ids(session: Session, actor: Actor) -> Any:
@@ -497,14 +553,14 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 
 def _each(serialize: Callable[[Any], BaseModel]
-          ) -> Callable[[Session, Sequence[Any]], list[dict[str, Any]]]:
+          ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]:
     """A batch serializer for a kind whose rows need nothing else from the database."""
-    return lambda _s, rows: [_dump(serialize(row)) for row in rows]
+    return lambda _s, rows: [serialize(row) for row in rows]
 
 
 def _batch(serialize: Callable[[Session, Sequence[Any]], Sequence[BaseModel]]
-           ) -> Callable[[Session, Sequence[Any]], list[dict[str, Any]]]:
-    return lambda s, rows: [_dump(model) for model in serialize(s, rows)]
+           ) -> Callable[[Session, Sequence[Any]], Sequence[BaseModel | dict[str, Any]]]:
+    return serialize
 
 
 SYNC_KINDS: tuple[_Kind, ...] = (
@@ -615,6 +671,33 @@ def pull(
         DomainError: 403 for customers; 422 ``invalid`` for a cursor we did not issue.
         SyncUnavailable: the database failed.
     """
+    return _pull(engine, factory, actor, client_id, cursor, limit).out()
+
+
+def pull_json(
+    engine: Engine,
+    factory: SessionFactory,
+    actor: Actor,
+    client_id: str,
+    cursor: str | None,
+    limit: int = PULL_LIMIT_DEFAULT,
+) -> bytes:
+    """`pull`, answered as the JSON body of `PullOut` (what the endpoint sends).
+
+    Cheaper than ``pull(...).model_dump_json()``: each entity is validated once (as its
+    domain model, when the page is read) and serialised once, straight to JSON.
+    """
+    return _pull(engine, factory, actor, client_id, cursor, limit).json()
+
+
+def _pull(
+    engine: Engine,
+    factory: SessionFactory,
+    actor: Actor,
+    client_id: str,
+    cursor: str | None,
+    limit: int,
+) -> _Page:
     require_pro(actor)
     state = _upgrade_cursor(_decode(cursor)) if cursor else None
     limit = max(1, min(limit, PULL_LIMIT_MAX))
@@ -634,7 +717,7 @@ def pull(
 
 def _pull_page(
     session: Session, actor: Actor, client_id: str, state: dict[str, Any] | None, limit: int
-) -> PullOut:
+) -> _Page:
     last_mid = session.scalar(
         select(orm.SyncClient.last_mid).where(
             orm.SyncClient.user_id == actor.user_id, orm.SyncClient.client_id == client_id
@@ -652,16 +735,16 @@ def _pull_page(
         changes, next_state, has_more = _snapshot_page(session, actor, state, head, limit)
     else:
         changes, next_state, has_more = _changes_page(session, actor, int(state["s"]), limit)
-    return PullOut(changes=changes, cursor=_encode(next_state), has_more=has_more,
-                   last_mid=int(last_mid))
+    return _Page(changes=changes, cursor=_encode(next_state), has_more=has_more,
+                 last_mid=int(last_mid))
 
 
 def _snapshot_page(
     session: Session, actor: Actor, state: dict[str, Any], head: int, limit: int
-) -> tuple[list[SyncChangeOut], dict[str, Any], bool]:
+) -> tuple[list[_Change], dict[str, Any], bool]:
     snapshot_seq = int(state["p"])
     index, after = int(state["k"]), str(state["a"])
-    out: list[SyncChangeOut] = []
+    out: list[_Change] = []
     while index < len(SYNC_KINDS) and len(out) < limit:
         kind = SYNC_KINDS[index]
         want = limit - len(out)
@@ -684,7 +767,7 @@ def _snapshot_page(
 
 def _changes_page(
     session: Session, actor: Actor, after_seq: int, limit: int
-) -> tuple[list[SyncChangeOut], dict[str, Any], bool]:
+) -> tuple[list[_Change], dict[str, Any], bool]:
     rows = session.execute(
         select(orm.Change.seq, orm.Change.entity, orm.Change.entity_id)
         .where(orm.Change.business_id == actor.business_id, orm.Change.seq > after_seq)
@@ -700,7 +783,7 @@ def _changes_page(
     for seq, entity, entity_id in rows:
         if entity in _KIND_BY_NAME:
             latest[(entity, entity_id)] = int(seq)
-    resolved: dict[tuple[str, str], SyncChangeOut] = {}
+    resolved: dict[tuple[str, str], _Change] = {}
     for kind in SYNC_KINDS:
         ids = [entity_id for (name, entity_id) in latest if name == kind.name]
         if not ids:
@@ -710,7 +793,7 @@ def _changes_page(
         ).all()
         for change in _upserts(session, actor, kind, found):
             resolved[(kind.name, change.id)] = change
-    out: list[SyncChangeOut] = []
+    out: list[_Change] = []
     for key, _seq in sorted(latest.items(), key=lambda item: item[1]):
         found_change = resolved.get(key)
         if found_change is not None:
@@ -720,14 +803,14 @@ def _changes_page(
             # sees is either business-wide or hangs off a job (messages, photos, change
             # orders), and goes with that job's delete; so an invisible non-job entity
             # is one this device never had, and is not even named to it.
-            out.append(SyncChangeOut(kind=key[0], id=key[1], op="delete"))
+            out.append(_Change(kind=key[0], id=key[1], op="delete"))
     if not actor.is_staff:
         out += _job_dependents(session, actor, out)
     return out, {"v": 1, "s": int(rows[-1][0])}, has_more
 
 
 def _job_dependents(session: Session, actor: Actor,
-                    out: Sequence[SyncChangeOut]) -> list[SyncChangeOut]:
+                    out: Sequence[_Change]) -> list[_Change]:
     """Messages, change orders and photos of the jobs upserted on a technician's page.
 
     A technician's job may have just become visible (assigned to them) with a history
@@ -738,7 +821,7 @@ def _job_dependents(session: Session, actor: Actor,
     if not job_ids:
         return []
     present = {(c.kind, c.id) for c in out}
-    extra: list[SyncChangeOut] = []
+    extra: list[_Change] = []
     for name, where in (
         ("change_order", orm.ChangeOrder.job_id.in_(job_ids)),
         ("message", orm.Message.job_id.in_(job_ids)),
@@ -755,19 +838,19 @@ def _job_dependents(session: Session, actor: Actor,
 
 
 def _upserts(session: Session, actor: Actor, kind: _Kind,
-             rows: Sequence[Any]) -> list[SyncChangeOut]:
+             rows: Sequence[Any]) -> list[_Change]:
     if not rows:
         return []
     seq_versions = {} if kind.has_version else _latest_seqs(
         session, actor, kind.name, (row.id for row in rows)
     )
     return [
-        SyncChangeOut(
+        _Change(
             kind=kind.name, id=row.id, op="upsert",
             version=int(row.version) if kind.has_version else seq_versions.get(row.id, 0),
-            data=data,
+            model=model,
         )
-        for row, data in zip(rows, kind.serialize(session, rows), strict=True)
+        for row, model in zip(rows, kind.serialize(session, rows), strict=True)
     ]
 
 

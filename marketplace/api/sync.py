@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from marketplace.api.deps import ActorDep, ClockDep, SessionFactoryDep, SettingsDep
 from marketplace.errors import ERROR_RESPONSES, ErrorBody, error_body
@@ -24,7 +24,7 @@ from marketplace.sync import (
     PushIn,
     PushOut,
     SyncUnavailable,
-    pull,
+    pull_json,
     push,
 )
 
@@ -78,7 +78,8 @@ def sync_push(
     with the install's ``last_mid`` and the stored results; ``mid <= last_mid`` replays
     the stored result;
     a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
-    A rejected mutation still advances ``last_mid`` (docs/SYNC.md)."""
+    A rejected mutation still advances ``last_mid`` (docs/SYNC.md). The body may be
+    sent gzipped (``Content-Encoding: gzip``, at most 2 MiB once inflated)."""
     maybe_run_maintenance(request.app.state, factory, clock, settings)
     try:
         return push(factory, actor, str(client_id), body, settings=settings, clock=clock)
@@ -104,6 +105,8 @@ def sync_pull(
     the current data or ``delete`` when I may no longer see it; with this install's
     ``last_mid`` read in the same snapshot."""
     try:
-        return pull(request.app.state.engine, factory, actor, str(client_id), cursor, limit)
+        body = pull_json(request.app.state.engine, factory, actor, str(client_id), cursor, limit)
     except SyncUnavailable as exc:
         return unavailable(exc)
+    # Rendered by marketplace.sync (each entity serialised once); same shape as PullOut.
+    return Response(content=body, media_type="application/json")

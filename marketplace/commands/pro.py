@@ -561,28 +561,33 @@ def report_defective(ctx: CommandContext, args: JobReportDefectiveArgs) -> dict[
 # --------------------------------------------------------------------------- talk and photos (R10)
 
 
-@handler("message.send", success_status=201)
+@handler("message.send", success_status=201, savepoint=False)
 def send_message(ctx: CommandContext, args: MessageSendArgs) -> dict[str, Any]:
-    """Send a message about one job or request through the marketplace (R10)."""
-    if ctx.session.get(orm.Message, args.message_id) is not None:
+    """Send a message about one job or request through the marketplace (R10).
+
+    Every check comes before the one write (hence no savepoint), and the row is written
+    with one INSERT statement rather than through the session's unit of work: a sync
+    push may carry a hundred of these in one transaction.
+    """
+    exists = ctx.session.scalar(select(orm.Message.id).where(orm.Message.id == args.message_id))
+    if exists is not None:
         raise _conflict_existing("message", args.message_id)
     if args.job_id is not None:
         business_id = load_job(ctx.session, ctx.actor, args.job_id).business_id
     else:
         assert args.request_id is not None  # the args model guarantees exactly one
         business_id = load_request(ctx.session, ctx.actor, args.request_id).business_id
-    row = orm.Message(
-        id=args.message_id, business_id=business_id, job_id=args.job_id,
-        request_id=args.request_id, author_id=ctx.actor.user_id,
-        author_role=(
+    values = {
+        "id": args.message_id, "business_id": business_id, "job_id": args.job_id,
+        "request_id": args.request_id, "author_id": ctx.actor.user_id,
+        "author_role": (
             MessageAuthorRole.CUSTOMER if ctx.actor.is_customer else MessageAuthorRole.PRO
         ).value,
-        body=args.body, sent_at=ctx.now,
-    )
-    ctx.session.add(row)
-    ctx.session.flush()
-    ctx.changed(business_id, "message", row.id)
-    return message_model(row).model_dump(mode="json")
+        "body": args.body, "sent_at": ctx.now,
+    }
+    ctx.insert_row(orm.Message, values)
+    ctx.changed(business_id, "message", args.message_id)
+    return message_model(orm.Message(**values)).model_dump(mode="json")
 
 
 @handler("photo.attach", success_status=201)

@@ -142,7 +142,8 @@ Sha256Hex = Annotated[str, AfterValidator(_check_sha256)]
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    # Most values are UTC already (what we store and send): skip the conversion.
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def format_utc(value: datetime) -> str:
@@ -153,9 +154,11 @@ def format_utc(value: datetime) -> str:
     Raises:
         ValueError: for a naive datetime (we never guess a time zone).
     """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("naive datetime: attach a time zone before formatting")
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: attach a time zone before formatting")
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 UtcDatetime = Annotated[

@@ -62,6 +62,7 @@ The loop (`SyncEngine.run_forever`) runs a round at start, shortly after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -132,8 +133,8 @@ DEBOUNCE_S = 0.3
 """Wait after a local change, so a burst of taps goes out as one push."""
 PUSH_BATCH = 100
 """Most mutations per push (docs/SYNC.md)."""
-PULL_LIMIT = 200
-"""Changes asked for per pull page."""
+PULL_LIMIT = 500
+"""Changes asked for per pull page (the server's default; it allows up to 1,000)."""
 CHUNK_SIZE = 256 * 1024
 """Bytes per resumable-upload chunk; also the largest blob sent with one ``PUT``."""
 MAX_PULL_PAGES = 10_000
@@ -795,8 +796,9 @@ class SyncEngine:
         self, batch: Sequence[OutboxEntry], response: PushResponse
     ) -> tuple[int, int, set[int], int]:
         by_mid = {e.mid: e for e in batch}
-        applied = rejected = mismatched = 0
+        rejected = mismatched = 0
         answered: set[int] = set()
+        applied_mids: list[int] = []
         with self._store.transaction() as tx:
             for result in response.results:
                 entry = by_mid.get(result.mid)
@@ -807,7 +809,7 @@ class SyncEngine:
                     continue
                 answered.add(result.mid)
                 if result.status == "applied":
-                    applied += self._outbox.mark_applied([result.mid], tx)
+                    applied_mids.append(result.mid)
                     continue
                 error = result.error
                 code = error.code if error else "rejected"
@@ -822,6 +824,7 @@ class SyncEngine:
                     # Rebase: the entity falls back to the server copy; the mutation and
                     # everything the pro entered stay in "needs attention".
                     self._store.cache.drop_overlays(tx, [result.mid])
+            applied = self._outbox.mark_applied(applied_mids, tx)
             # Whatever the server did not reach goes back to pending, ready to resend.
             self._outbox.reset_in_flight(tx)
             self._store.set_meta(META_SERVER_LAST_MID, str(response.last_mid), tx)
@@ -833,19 +836,36 @@ class SyncEngine:
         client_id = self._client_id or self._store.client_id
         self.status.update(phase=SyncPhase.PULLING)
         cursor = await self._db(self._store.get_meta, META_CURSOR)
-        for _page in range(MAX_PULL_PAGES):
-            page = await self._api.pull(client_id, cursor, self._pull_limit)
-            self.connectivity.report_success()
-            entities = [self._entity_mapper(change) for change in page.changes]
-            await self._db(self._store_page, entities, page)
-            report.pulled += len(page.changes)
-            report.pages += 1
-            if not page.has_more:
-                return
-            if page.cursor == cursor and not page.changes:
-                raise SyncProtocolError(details={"reason": "pull repeated its cursor"})
-            cursor = page.cursor
-        # A very long catch-up continues next round from the stored cursor.
+        fetch = asyncio.ensure_future(self._api.pull(client_id, cursor, self._pull_limit))
+        try:
+            for page_number in range(MAX_PULL_PAGES):
+                page = await fetch
+                self.connectivity.report_success()
+                more = page.has_more and page_number + 1 < MAX_PULL_PAGES
+                if more and page.cursor == cursor and not page.changes:
+                    raise SyncProtocolError(details={"reason": "pull repeated its cursor"})
+                if more:
+                    # Pipelining: the next page is on its way (the server reads and
+                    # renders it) while this one is mapped and stored on the store's
+                    # thread. The stored cursor still only moves with a stored page.
+                    fetch = asyncio.ensure_future(
+                        self._api.pull(client_id, page.cursor, self._pull_limit)
+                    )
+                await self._db(self._store_pulled, page)
+                report.pulled += len(page.changes)
+                report.pages += 1
+                if not more:
+                    return
+                cursor = page.cursor
+            # A very long catch-up continues next round from the stored cursor.
+        finally:
+            if not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+
+    def _store_pulled(self, page: PullResponse) -> None:
+        self._store_page([self._entity_mapper(change) for change in page.changes], page)
 
     def _store_page(self, entities: Sequence[ServerEntity], page: PullResponse) -> None:
         # One transaction: the page, the rebase (drop overlays the server has answered;

@@ -15,6 +15,7 @@ share one refresh token, including its rotations. Tests only; never shipped.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -94,9 +95,19 @@ class FaultPlan:
         return Fault.PASS
 
 
+def _plain(request: httpx.Request) -> bytes:
+    """The request body without its content coding (the client gzips larger pushes)."""
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        return gzip.decompress(request.content)
+    return request.content
+
+
 def _copy(request: httpx.Request, content: bytes | None = None) -> httpx.Request:
-    # Content-Length is recomputed: a stale or reordered body has another length.
-    headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"content-length"]
+    # Content-Length is recomputed: a stale or reordered body has another length. A
+    # replacement body is plain JSON (see `_plain`), so the content coding goes too.
+    dropped = {b"content-length"} if content is None else {b"content-length",
+                                                           b"content-encoding"}
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() not in dropped]
     return httpx.Request(
         request.method,
         request.url,
@@ -172,14 +183,14 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault is Fault.RESTART:
             self.restart()
         if fault is Fault.CANCEL_RACE and self.on_push is not None:
-            note = await self.on_push(request.content)
+            note = await self.on_push(_plain(request))
             entry += f" ({note or 'nothing to cancel'})"
         if fault is Fault.STALE_REPLAY:
             old = self.plan.rng.choice(self.push_history)
             stale = await self._forward(_copy(request, old))
             entry += f" (stale answered {stale.status_code})"
         if fault is Fault.REORDER:
-            body = json.loads(request.content)
+            body = json.loads(_plain(request))
             if len(body["mutations"]) > 1:
                 body["mutations"] = body["mutations"][1:]
                 body.pop("resume_from", None)
@@ -187,7 +198,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
                 entry += f" (tail answered {ahead.status_code})"
         self.trace.append(entry)
         if is_push:
-            self.push_history.append(request.content)
+            self.push_history.append(_plain(request))
         response = await self._forward(request)
         if fault is Fault.DUPLICATE:
             response = await self._forward(request)

@@ -40,4 +40,45 @@ def test_upgrade_is_idempotent_on_a_new_sqlite_file(tmp_path: Path) -> None:
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     finally:
         engine.dispose()
-    assert version == "0002"
+    assert version == "0003"
+
+
+def test_0003_pages_a_business_by_index_and_downgrades(tmp_path: Path) -> None:
+    # Migration 0003: a page of one business's jobs in id order is an index walk (no
+    # sort of every job of the business), and the migration goes down and up again.
+    from alembic import command
+
+    from marketplace.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    upgrade_database(url)
+    page = (
+        "SELECT id FROM jobs WHERE business_id = 'b' AND id > 'a' ORDER BY id LIMIT 200"
+    )
+
+    def plan() -> str:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + page).all()
+        finally:
+            engine.dispose()
+        return " | ".join(str(row[-1]) for row in rows)
+
+    assert "ix_jobs_business_id_id" in plan()
+    assert "TEMP B-TREE" not in plan()
+
+    def run(step: str, revision: str) -> None:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                config = alembic_config(url)
+                config.attributes["connection"] = connection
+                getattr(command, step)(config, revision)
+        finally:
+            engine.dispose()
+
+    run("downgrade", "0002")
+    assert "TEMP B-TREE" in plan()  # the old single-column index sorts the page
+    run("upgrade", "head")
+    assert "TEMP B-TREE" not in plan()

@@ -10,6 +10,7 @@ harness; `ScriptedFaultPlan` fires exact faults for focused tests.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import random
@@ -299,7 +300,10 @@ class FakeSyncServer:
 
     def _push(self, request: httpx.Request) -> httpx.Response:
         client_id = request.headers["X-Client-Id"]
-        body = json.loads(request.content)
+        content = request.content
+        if request.headers.get("Content-Encoding") == "gzip":  # as the real server does
+            content = gzip.decompress(content)
+        body = json.loads(content)
         mutations = body["mutations"]
         assert len(mutations) <= 100, "batch too large"
         mids = [m["mid"] for m in mutations]
