@@ -17,6 +17,7 @@ while the screen exists.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from proapp.domain.enums import (
     RequestStatus,
     VisitStatus,
 )
-from proapp.domain.models import CustomRequest, Job
+from proapp.domain.models import CustomRequest
 from proapp.domain.money import format_cents
 from proapp.domain.rules import format_local, is_estimate_window_open
 from proapp.state.formatting import job_place
@@ -46,6 +47,9 @@ __all__ = [
     "InboxViewState",
     "Loading",
     "OrderRow",
+    "PAGE_SIZE",
+    "Cut",
+    "InboxIndex",
     "Ready",
     "RequestRow",
     "inbox_rows",
@@ -54,6 +58,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 30
+"""Rows formatted and built at a time: a phone shows about five, so the first page
+covers several screens of scrolling; the next page comes before the pro reaches the end."""
 
 ANSWERED_ESTIMATE_STATUSES = frozenset(
     {
@@ -125,15 +133,24 @@ class Loading:
 @dataclass(frozen=True)
 class Ready:
     """``rows`` need the pro (overdue first, then soonest deadline); ``answered`` are
-    requests already answered or closed to estimates (newest first)."""
+    requests already answered or closed to estimates (newest first).
+
+    Only the first rows are here (`InboxState.limit` of them, both lists together): the
+    screen shows more as the pro scrolls (`InboxState.show_more`). The counts are of
+    everything.
+    """
 
     rows: tuple[InboxRow, ...]
     answered: tuple[RequestRow, ...]
+    waiting_count: int  # everything that needs the pro, shown or not
+    overdue_count: int
+    answered_count: int
 
     @property
-    def overdue_count(self) -> int:
-        """How many items are past their deadline."""
-        return sum(1 for row in self.rows if row.overdue)
+    def hidden_count(self) -> int:
+        """How many rows are not in ``rows`` or ``answered`` yet (shown on scrolling)."""
+        shown = len(self.rows) + len(self.answered)
+        return self.waiting_count + self.answered_count - shown
 
 
 @dataclass(frozen=True)
@@ -220,10 +237,6 @@ def _request_row(record: RequestRecord, now: datetime) -> RequestRow:
     )
 
 
-def _waits_for_window(job: Job) -> bool:
-    return job.status is JobStatus.PENDING_SCHEDULE and job.appointment is None
-
-
 def _order_row(record: JobRecord, now: datetime) -> OrderRow:
     job = record.job
     due = job.window_confirmation_due_at
@@ -249,46 +262,147 @@ def _order_row(record: JobRecord, now: datetime) -> OrderRow:
     )
 
 
+_Waiting = tuple[datetime, str, str, "RequestRecord | JobRecord"]
+"""An item that needs the pro, before it is formatted: (deadline, casefolded title, id,
+record), so sorting the tuples is the display order."""
+
+_Answered = tuple[datetime, str, RequestRecord, bool]
+"""An OPEN request: (submitted_at, id, record, answered). Unanswered ones are listed
+here once they close to estimates; ``answered`` does not depend on the time."""
+
+
+class InboxIndex:
+    """The inbox's items sorted once per repository read; cheap to re-cut at any time.
+
+    Needing the pro: open unanswered requests (deadline ``estimate_due_at``, R2) and
+    orders waiting for a window (deadline ``window_confirmation_due_at``, R6), overdue
+    first, then soonest deadline, then title and id so the order never flickers. An item
+    is overdue exactly when its deadline has passed, so "overdue first, then soonest"
+    is simply "soonest deadline first": the order does not depend on the time and is
+    sorted once here; a tick only re-checks which requests closed to estimates (R2).
+    Requests that are no longer OPEN (booked or closed on the server) are left out.
+    Only the rows a screen shows are formatted (`Cut.rows`), so a tick or a re-read
+    costs the same with 10 or 10,000 items.
+    """
+
+    def __init__(self, requests: Sequence[RequestRecord], jobs: Sequence[JobRecord]) -> None:
+        waiting: list[_Waiting] = []
+        answered: list[_Answered] = []
+        for record in requests:
+            request = record.request
+            if request.status is not RequestStatus.OPEN:
+                continue
+            done = is_answered(record)
+            answered.append((request.submitted_at, request.id, record, done))
+            if not done:
+                waiting.append(
+                    (request.estimate_due_at, request.title.casefold(), request.id, record)
+                )
+        # Every job on the phone passes here: plain attribute tests, nothing built for
+        # the ones that do not wait for a window (PENDING_SCHEDULE, no appointment: R6).
+        pending = JobStatus.PENDING_SCHEDULE
+        waiting += [
+            (r.job.window_confirmation_due_at, r.job.title.casefold(), r.job.id, r)
+            for r in jobs
+            if r.job.status is pending and r.job.appointment is None
+        ]
+        waiting.sort(key=_waiting_key)
+        answered.sort(key=_answered_key, reverse=True)
+        self._waiting = waiting
+        self._answered = answered
+
+    def cut(self, now: datetime) -> Cut:
+        """Which items need the pro and which are answered or closed, at ``now``."""
+        # A request closes to estimates at ``closes_at`` (R2): then it moves from the
+        # list that needs the pro to the answered-or-closed list.
+        waiting = [
+            item
+            for item in self._waiting
+            if not isinstance(item[3], RequestRecord)
+            or is_estimate_window_open(item[3].request, now)
+        ]
+        answered = [
+            record
+            for _, _, record, done in self._answered
+            if done or not is_estimate_window_open(record.request, now)
+        ]
+        # Sorted by deadline: the overdue ones (deadline strictly before now) lead.
+        overdue = bisect_left(waiting, now, key=_due)
+        return Cut(waiting, answered, overdue, now)
+
+
+def _waiting_key(item: _Waiting) -> tuple[datetime, str, str]:
+    return item[0], item[1], item[2]
+
+
+def _answered_key(item: _Answered) -> tuple[datetime, str]:
+    return item[0], item[1]
+
+
+def _due(item: _Waiting) -> datetime:
+    return item[0]
+
+
+class Cut:
+    """`InboxIndex` at one moment: counts of everything, rows made on demand."""
+
+    def __init__(
+        self,
+        waiting: list[_Waiting],
+        answered: list[RequestRecord],
+        overdue_count: int,
+        now: datetime,
+    ) -> None:
+        self._waiting = waiting
+        self._answered = answered
+        self.overdue_count = overdue_count
+        self._now = now
+
+    @property
+    def waiting_count(self) -> int:
+        """How many items need the pro."""
+        return len(self._waiting)
+
+    @property
+    def answered_count(self) -> int:
+        """How many requests are answered or closed to estimates."""
+        return len(self._answered)
+
+    def rows(self, limit: int | None = None) -> tuple[tuple[InboxRow, ...], tuple[RequestRow, ...]]:
+        """The first ``limit`` rows (all with None) in display order, formatted: those
+        that need the pro, then the answered or closed ones."""
+        now = self._now
+        waiting = self._waiting if limit is None else self._waiting[:limit]
+        rows: list[InboxRow] = [
+            _request_row(record, now)
+            if isinstance(record, RequestRecord)
+            else _order_row(record, now)
+            for _, _, _, record in waiting
+        ]
+        rest = None if limit is None else max(0, limit - len(rows))
+        answered = self._answered if rest is None else self._answered[:rest]
+        return tuple(rows), tuple(_request_row(record, now) for record in answered)
+
+
 def inbox_rows(
     requests: Sequence[RequestRecord], jobs: Sequence[JobRecord], now: datetime
 ) -> tuple[tuple[InboxRow, ...], tuple[RequestRow, ...]]:
-    """(rows that need the pro, answered or closed requests), both in display order.
-
-    Needing the pro: open unanswered requests (deadline ``estimate_due_at``, R2) and
-    orders waiting for a window (deadline ``window_confirmation_due_at``, R6); overdue
-    first, then soonest deadline, then title and id so the order never flickers.
-    Requests that are no longer OPEN (booked or closed on the server) are left out.
-    """
-    keyed: list[tuple[tuple[bool, datetime, str, str], InboxRow]] = []
-    answered: list[tuple[datetime, str, RequestRow]] = []
-    for record in requests:
-        request = record.request
-        if request.status is not RequestStatus.OPEN:
-            continue
-        row = _request_row(record, now)
-        if row.answered or row.closed:
-            answered.append((request.submitted_at, request.id, row))
-        else:
-            key = (not row.overdue, request.estimate_due_at, row.title.casefold(), row.request_id)
-            keyed.append((key, row))
-    for job_record in jobs:
-        if not _waits_for_window(job_record.job):
-            continue
-        order = _order_row(job_record, now)
-        job = job_record.job
-        key = (not order.overdue, job.window_confirmation_due_at, order.title.casefold(), job.id)
-        keyed.append((key, order))
-    keyed.sort(key=lambda item: item[0])
-    answered.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return tuple(row for _, row in keyed), tuple(row for _, _, row in answered)
+    """(rows that need the pro, answered or closed requests), both in display order and
+    all of them (see `InboxIndex`; the screen formats only the rows it shows)."""
+    return InboxIndex(requests, jobs).cut(now).rows()
 
 
 class InboxState(Observable):
     """The inbox tab. `load` reads the device; `view` is what to show.
 
-    Countdowns stay live: every `TICK_SECONDS` the rows are rebuilt from the records
-    already read (no repository call) and listeners hear about it only if a text
+    Countdowns stay live: every `TICK_SECONDS` the shown rows are rebuilt from the
+    records already read (no repository call) and listeners hear about it only if a text
     changed. `dispose` stops the ticker and the repository subscription.
+
+    The view holds the first `limit` rows (`PAGE_SIZE` at first): a phone shows five
+    or so, and building a row costs more than everything else on the screen together,
+    so a thousand requests must not mean a thousand rows built. `show_more` (the pro
+    scrolled near the end, or tapped "Show more") adds a page.
     """
 
     TICK_SECONDS: float = 30.0
@@ -299,8 +413,8 @@ class InboxState(Observable):
         self.route = route
         self.title = "Inbox"
         self.view: InboxViewState = Loading()
-        self._requests: list[RequestRecord] = []
-        self._jobs: list[JobRecord] = []
+        self.limit = PAGE_SIZE
+        self._index = InboxIndex((), ())
         self._watcher = RepoWatcher(self._read)
         self._ticker = Ticker(self._watcher.tasks, self.TICK_SECONDS, self.tick)
         self._disposed = False
@@ -335,7 +449,9 @@ class InboxState(Observable):
             return
         if self._disposed:
             return
-        self._requests, self._jobs = requests, jobs
+        # Keep only what the inbox lists (not every job of the business): memory stays
+        # flat however many scheduled jobs the phone holds.
+        self._index = InboxIndex(requests, jobs)
         self._rebuild(force=True)
 
     def tick(self) -> None:
@@ -343,9 +459,24 @@ class InboxState(Observable):
         if not self._disposed and not isinstance(self.view, Loading | Failed):
             self._rebuild(force=False)
 
+    def show_more(self) -> bool:
+        """Show another `PAGE_SIZE` rows; False (and nothing changes) when every row is
+        shown already."""
+        view = self.view
+        if self._disposed or not isinstance(view, Ready) or view.hidden_count <= 0:
+            return False
+        self.limit += PAGE_SIZE
+        self._rebuild(force=True)
+        return True
+
     def _rebuild(self, *, force: bool) -> None:
-        rows, answered = inbox_rows(self._requests, self._jobs, self._ctx.clock())
-        new: InboxViewState = Ready(rows, answered) if rows or answered else Empty()
+        cut = self._index.cut(self._ctx.clock())
+        rows, answered = cut.rows(self.limit)
+        new: InboxViewState = (
+            Ready(rows, answered, cut.waiting_count, cut.overdue_count, cut.answered_count)
+            if rows or answered
+            else Empty()
+        )
         if force or new != self.view:
             self.view = new
             self._notify()

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from proapp.domain.enums import MessageAuthorRole
-from proapp.domain.models import Message
+from proapp.domain.models import CustomRequest, Job, Message
 from proapp.domain.rules import format_local, message_reply_due_at
 from proapp.state.observable import Observable
-from proapp.state.ports import Route, ScreenContext
+from proapp.state.ports import ProRepository, Route, ScreenContext
 from proapp.state.screen_support import RepoWatcher
 
 __all__ = [
@@ -32,6 +32,9 @@ FALLBACK_TIME_ZONE = "America/New_York"
 """Used only for a thread whose job or request is not on this device (rare)."""
 
 PREVIEW_CHARS = 90
+
+ONE_BY_ONE_MAX = 40
+"""Up to this many threads' jobs (or requests) are read one by one, not as a list."""
 
 
 def format_age(age: timedelta) -> str:
@@ -126,8 +129,6 @@ class MessagesState(Observable):
         self._watcher.watch(self._ctx.repo)
         repo = self._ctx.repo
         messages = await repo.messages()
-        jobs = {record.job.id: record.job for record in await repo.jobs()}
-        requests = {record.request.id: record.request for record in await repo.requests()}
         now = self._ctx.clock()
         threads: dict[tuple[str, str], list[Message]] = {}
         for message in messages:
@@ -138,6 +139,8 @@ class MessagesState(Observable):
             else:  # pragma: no cover - the model requires exactly one
                 continue
             threads.setdefault(key, []).append(message)
+        jobs = await _jobs_by_id(repo, {tid for kind, tid in threads if kind == "job"})
+        requests = await _requests_by_id(repo, {tid for kind, tid in threads if kind == "request"})
         rows = []
         me = repo.user.id
         for (kind, thread_id), items in threads.items():
@@ -178,6 +181,31 @@ class MessagesState(Observable):
     def dispose(self) -> None:
         """Stop listening to the repository."""
         self._watcher.stop()
+
+
+async def _jobs_by_id(repo: ProRepository, ids: set[str]) -> dict[str, Job]:
+    """The jobs of the threads: one by one for a few (a phone holds thousands of jobs
+    but talks about a handful), the whole list when that is cheaper."""
+    if len(ids) > ONE_BY_ONE_MAX:
+        return {r.job.id: r.job for r in await repo.jobs() if r.job.id in ids}
+    found = {}
+    for job_id in ids:
+        record = await repo.job(job_id)
+        if record is not None:
+            found[job_id] = record.job
+    return found
+
+
+async def _requests_by_id(repo: ProRepository, ids: set[str]) -> dict[str, CustomRequest]:
+    """The requests of the threads (like `_jobs_by_id`)."""
+    if len(ids) > ONE_BY_ONE_MAX:
+        return {r.request.id: r.request for r in await repo.requests() if r.request.id in ids}
+    found = {}
+    for request_id in ids:
+        record = await repo.request(request_id)
+        if record is not None:
+            found[request_id] = record.request
+    return found
 
 
 def _preview(message: Message, me: str) -> str:

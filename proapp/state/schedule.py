@@ -9,6 +9,7 @@ overlap.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from proapp.domain.enums import AppointmentStatus, JobStatus, LineItemKind, Loca
 from proapp.domain.models import Address, Job, TimeWindow, User
 from proapp.state.formatting import format_clock
 from proapp.state.observable import Observable
-from proapp.state.ports import ProRepository
+from proapp.state.ports import JobRecord, ProRepository
 from proapp.state.screen_support import RepoWatcher
 from proapp.sync.connectivity import Connectivity
 
@@ -32,6 +33,7 @@ __all__ = [
     "job_address_text",
     "local_day",
     "maps_url",
+    "own_jobs",
     "parts_to_bring",
     "queued_notice",
     "time_range",
@@ -133,10 +135,27 @@ def is_own_job(job: Job, user: User) -> bool:
     merely see is the dispatcher's to hand out)."""
     if user.is_staff:
         return True
-    assigned = set(job.assigned_technician_ids)
-    if job.appointment is not None:
-        assigned.update(job.appointment.assigned_technician_ids)
-    return user.id in assigned
+    appointment = job.appointment
+    return user.id in job.assigned_technician_ids or (
+        appointment is not None and user.id in appointment.assigned_technician_ids
+    )
+
+
+def own_jobs(records: Iterable[JobRecord], user: User) -> list[JobRecord]:
+    """The records `is_own_job` keeps, in order. Screens filter every job on the phone
+    on each read: the role is checked once here, not once per job."""
+    if user.is_staff:
+        return list(records)
+    user_id = user.id
+    return [
+        record
+        for record in records
+        if user_id in record.job.assigned_technician_ids
+        or (
+            (appointment := record.job.appointment) is not None
+            and user_id in appointment.assigned_technician_ids
+        )
+    ]
 
 
 def queued_notice(repo: ProRepository, done: str) -> str:

@@ -22,7 +22,6 @@ from proapp.state.schedule import (
     RepoFollowingState,
     day_label,
     is_cancelled,
-    is_own_job,
     job_address_text,
     local_day,
     maps_url,
@@ -30,10 +29,13 @@ from proapp.state.schedule import (
     time_range,
 )
 
-__all__ = ["STRIP_DAYS", "DayChip", "TodayRow", "TodayState"]
+__all__ = ["PAGE_SIZE", "STRIP_DAYS", "DayChip", "TodayRow", "TodayState"]
 
 STRIP_DAYS = 7
 """How many days the day strip shows (today and the next six)."""
+
+PAGE_SIZE = 20
+"""Cards built at a time (a phone shows about three; see `TodayState`)."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +77,6 @@ class TodayRow:
         )
 
 
-def _home_zone(jobs: list[Job]) -> str:
-    # "Today" needs one calendar; a pro's jobs are nearly always in one zone, so take
-    # the most common one (each row still shows its own job's zone).
-    if not jobs:
-        return "UTC"
-    return Counter(job.time_zone for job in jobs).most_common(1)[0][0]
-
-
 def _shown_window(job: Job) -> TimeWindow | None:
     """The window a job sits at on the day list.
 
@@ -98,13 +92,25 @@ def _shown_window(job: Job) -> TimeWindow | None:
     return None
 
 
-def _start(job: Job) -> datetime:
-    window = _shown_window(job)
-    return window.start if window is not None else datetime.max.replace(tzinfo=UTC)
+# Any moment's calendar day, in any time zone, is within this much of its UTC day
+# (zone offsets run from -12 h to +14 h): a cheap UTC range check before the exact one.
+_ZONE_SLACK = timedelta(hours=14)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class TodayState(RepoFollowingState):
-    """The Today tab. ``loaded`` is False until the first read finished."""
+    """The Today tab. ``loaded`` is False until the first read finished.
+
+    ``needs_window`` and ``rows`` hold the first `limit` rows of the list (both
+    together; `PAGE_SIZE` at first): the counts say how many there are in all, and
+    `show_more` (the pro scrolled near the end) adds a page. A phone shows about three
+    cards, and building a card costs more than all the sorting, so a day with hundreds
+    of appointments must not mean hundreds of cards built. Local days are worked out
+    only for jobs near the strip's days, not for every job on the phone.
+    """
 
     title = "Today"
 
@@ -112,7 +118,8 @@ class TodayState(RepoFollowingState):
         super().__init__(ctx.repo)
         self._ctx = ctx
         self._route = route
-        self._records: list[JobRecord] = []
+        self._waiting: list[JobRecord] = []
+        self._placed: list[tuple[datetime, JobRecord]] = []
         self._zone = "UTC"
         self.loaded = False
         self.today: date = ctx.clock().astimezone(UTC).date()
@@ -120,55 +127,86 @@ class TodayState(RepoFollowingState):
         self._day_chosen = False
         self.day_title = "Today"
         self.days: tuple[DayChip, ...] = ()
+        self.limit = PAGE_SIZE
         self.needs_window: tuple[TodayRow, ...] = ()
+        self.needs_window_count = 0
         self.rows: tuple[TodayRow, ...] = ()
+        self.rows_count = 0
+        self._day_records: list[JobRecord] = []
 
     # ------------------------------------------------------------------ reading
     async def _read(self) -> None:
         records = await self._ctx.repo.jobs()
         user = self._ctx.repo.user
-        self._records = [r for r in records if is_own_job(r.job, user)]
-        self._zone = _home_zone([r.job for r in self._records])
+        # One pass over every job on the phone (thousands, each touched once): the
+        # pro's own (`is_own_job`), counted by zone, split into waiting for a window and
+        # placed where `_shown_window` puts them (both rules inlined: no call per job).
+        user_id, staff = user.id, user.is_staff
+        pending, cancelled = JobStatus.PENDING_SCHEDULE, JobStatus.CANCELLED
+        zones: Counter[str] = Counter()
+        waiting: list[JobRecord] = []
+        placed: list[tuple[datetime, JobRecord]] = []
+        for record in records:
+            job = record.job
+            appointment = job.appointment
+            if not (
+                staff
+                or user_id in job.assigned_technician_ids
+                or (appointment is not None and user_id in appointment.assigned_technician_ids)
+            ):
+                continue
+            zones[job.time_zone] += 1
+            status = job.status
+            if status is pending:
+                waiting.append(record)
+            elif appointment is not None:
+                placed.append((appointment.window.start, record))
+            elif status is cancelled and job.preferred_windows:
+                placed.append((min(pw.window.start for pw in job.preferred_windows), record))
+        # "Today" needs one calendar; a pro's jobs are nearly always in one zone, so take
+        # the most common one (each row still shows its own job's zone).
+        self._zone = zones.most_common(1)[0][0] if zones else "UTC"
         self.today = local_day(self._ctx.clock(), self._zone)
         if not self._day_chosen:
             self.day = self.today
+        waiting.sort(key=lambda r: (r.job.window_confirmation_due_at, r.job.id))
+        self._waiting = waiting
+        self._placed = placed
         self._build()
         self.loaded = True
 
     def _build(self) -> None:
-        now = self._ctx.clock()
-        on_day: dict[date, list[JobRecord]] = {}
-        waiting: list[JobRecord] = []
-        for record in self._records:
-            job = record.job
-            if job.status is JobStatus.PENDING_SCHEDULE:
-                waiting.append(record)
-                continue
-            window = _shown_window(job)
-            if window is not None:
-                on_day.setdefault(local_day(window.start, job.time_zone), []).append(record)
-
-        waiting.sort(key=lambda r: (r.job.window_confirmation_due_at, r.job.id))
-        self.needs_window = tuple(self._waiting_row(r, now) for r in waiting)
-
-        todays = on_day.get(self.day, [])
-        # Time order; cancelled jobs sink to the bottom of their day (still shown, marked).
-        todays.sort(key=lambda r: (is_cancelled(r.job), _start(r.job), r.job.id))
-        self.rows = tuple(self._appointment_row(r) for r in todays)
-
         first = min(self.today, self.day)
         if (self.day - first).days >= STRIP_DAYS:
             first = self.day - timedelta(days=STRIP_DAYS - 1)
+        last = first + timedelta(days=STRIP_DAYS - 1)
+        # The strip's days (the chosen one among them): a cheap UTC range first, the
+        # local day in each job's own zone only for the jobs inside it.
+        lo = _utc_midnight(first) - _ZONE_SLACK
+        hi = _utc_midnight(last + timedelta(days=1)) + _ZONE_SLACK
+        near = [
+            (local_day(start, record.job.time_zone), start, record)
+            for start, record in self._placed
+            if lo <= start < hi
+        ]
+        todays = [(start, record) for day, start, record in near if day == self.day]
+        # Time order; cancelled jobs sink to the bottom of their day (still shown, marked).
+        todays.sort(key=lambda p: (is_cancelled(p[1].job), p[0], p[1].job.id))
+        self._day_records = [record for _, record in todays]
+        self.needs_window_count = len(self._waiting)
+        self.rows_count = len(todays)
+        self._cut()
+
+        live = Counter(day for day, _, record in near if not is_cancelled(record.job))
         chips = []
         for offset in range(STRIP_DAYS):
             day = first + timedelta(days=offset)
-            live = [r for r in on_day.get(day, []) if not is_cancelled(r.job)]
             chips.append(
                 DayChip(
                     day=day,
                     key=day.isoformat(),
                     label=day_label(day, self.today),
-                    count=len(live),
+                    count=live[day],
                     selected=day == self.day,
                 )
             )
@@ -176,6 +214,28 @@ class TodayState(RepoFollowingState):
         label = day_label(self.day, self.today)
         dated = day_label(self.day, date.min)  # always the "Thu, Nov 26" form
         self.day_title = dated if label == dated else f"{label} · {dated}"
+
+    def _cut(self) -> None:
+        """Format the first `limit` rows: waiting for a window first, then the day."""
+        now = self._ctx.clock()
+        self.needs_window = tuple(self._waiting_row(r, now) for r in self._waiting[: self.limit])
+        rest = max(0, self.limit - len(self.needs_window))
+        self.rows = tuple(self._appointment_row(r) for r in self._day_records[:rest])
+
+    @property
+    def hidden_count(self) -> int:
+        """Rows not built yet (shown as the pro scrolls, `show_more`)."""
+        shown = len(self.needs_window) + len(self.rows)
+        return self.needs_window_count + self.rows_count - shown
+
+    def show_more(self) -> bool:
+        """Show another `PAGE_SIZE` rows; False (nothing changes) if all are shown."""
+        if self.hidden_count <= 0:
+            return False
+        self.limit += PAGE_SIZE
+        self._cut()
+        self._notify()
+        return True
 
     def _appointment_row(self, record: JobRecord) -> TodayRow:
         job = record.job
@@ -219,7 +279,7 @@ class TodayState(RepoFollowingState):
     @property
     def is_empty(self) -> bool:
         """Nothing to show on the chosen day and nothing waiting for a window."""
-        return self.loaded and not self.rows and not self.needs_window
+        return self.loaded and not self.rows_count and not self.needs_window_count
 
     @property
     def empty_text(self) -> str:
@@ -231,6 +291,7 @@ class TodayState(RepoFollowingState):
         """Show ``day``'s appointments."""
         self.day = day
         self._day_chosen = True
+        self.limit = PAGE_SIZE  # a new list: start again at its first page
         self._build()
         self._notify()
 

@@ -9,10 +9,12 @@ for "other"). All times are picked and shown in the job's time zone.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -33,14 +35,15 @@ from proapp.state.schedule import (
     active_window,
     day_label,
     is_cancelled,
-    is_own_job,
     local_day,
+    own_jobs,
     queued_notice,
     time_range,
     windows_overlap,
 )
 
 __all__ = [
+    "AGENDA_SHOWN",
     "DATE_CHOICES",
     "REASON_LABELS",
     "AgendaItem",
@@ -53,6 +56,12 @@ __all__ = [
 
 DATE_CHOICES = 21
 """How many days ahead the proposal's date selector offers (today included)."""
+
+AGENDA_SHOWN = 8
+"""Other appointments listed beside a window; more are counted ("and 5 more")."""
+
+# Zone offsets run from -12 h to +14 h: a local day lies within this much of its UTC day.
+_ZONE_SLACK = timedelta(hours=14)
 
 FIRST_SLOT = time(6, 0)
 LAST_SLOT = time(22, 0)
@@ -99,21 +108,27 @@ class WindowOption:
     preferred_window_id: str
     day_text: str
     time_text: str
-    agenda: tuple[AgendaItem, ...]
+    agenda: tuple[AgendaItem, ...]  # at most AGENDA_SHOWN, every clash first
     has_overlap: bool
     started: bool  # already begun or past: cannot be confirmed any more
+    hidden_count: int = 0  # other appointments that day not in ``agenda``
+    overlap_count: int = 0  # appointments that day this window overlaps (all of them)
 
     @property
     def summary(self) -> str:
         """One line for screen readers."""
-        clash = (
-            f" Overlaps {sum(a.overlaps for a in self.agenda)} of your appointments."
-            if self.has_overlap
-            else ""
-        )
-        busy = f" You have {len(self.agenda)} other appointments that day." if self.agenda else ""
+        clash = f" Overlaps {self.overlap_count} of your appointments." if self.has_overlap else ""
+        total = len(self.agenda) + self.hidden_count
+        busy = f" You have {total} other appointments that day." if total else ""
         past = " Already started." if self.started else ""
         return f"{self.day_text}, {self.time_text}.{clash or busy}{past}"
+
+
+@dataclass(frozen=True)
+class _Agenda:
+    items: tuple[AgendaItem, ...]
+    hidden_count: int
+    overlap_count: int
 
 
 def _clock_label(moment: time) -> str:
@@ -185,21 +200,30 @@ class WindowsState(RepoFollowingState):
         self.reason_error: str | None = None
         self.note_error: str | None = None
         self.proposed_agenda: tuple[AgendaItem, ...] = ()
+        self.proposed_agenda_hidden = 0
         self.busy = False
         self._prefilled = False
         self._job: Job | None = None
-        self._others: list[JobRecord] = []
+        self._booked: list[tuple[datetime, TimeWindow, JobRecord]] = []
+        self._booked_starts: list[datetime] = []
 
     # ------------------------------------------------------------------ reading
     async def _read(self) -> None:
         record = await self._ctx.repo.job(self.job_id)
         others = await self._ctx.repo.jobs()
         user = self._ctx.repo.user
-        self._others = [
-            r
-            for r in others
-            if r.job.id != self.job_id and is_own_job(r.job, user) and not is_cancelled(r.job)
+        # The pro's other live appointments, sorted by start once per read: an agenda
+        # then looks at the few near its day (bisect), not at every job on the phone.
+        booked = [
+            (window.start, window, r)
+            for r in own_jobs(others, user)
+            if (window := active_window(r.job)) is not None
+            and r.job.id != self.job_id
+            and not is_cancelled(r.job)
         ]
+        booked.sort(key=itemgetter(0))
+        self._booked = booked
+        self._booked_starts = [start for start, _, _ in booked]
         self.loaded = True
         if record is None:
             self._job = None
@@ -272,25 +296,40 @@ class WindowsState(RepoFollowingState):
             self.proposed_date = start.date().isoformat()
             self.proposed_start, self.proposed_end = start_key, end_key
 
-    def _agenda(self, job: Job, day: date, window: TimeWindow | None) -> tuple[AgendaItem, ...]:
+    def _agenda(self, job: Job, day: date, window: TimeWindow | None) -> _Agenda:
+        # Any zone's calendar day lies within 14 h of the same UTC day: a cheap range
+        # first, the exact local day (in the job's zone) only for what is in it.
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        lo = bisect_left(self._booked_starts, midnight - _ZONE_SLACK)
+        hi = bisect_left(self._booked_starts, midnight + timedelta(days=1) + _ZONE_SLACK)
         same_day = [
             (other, record)
-            for record in self._others
-            if (other := active_window(record.job)) is not None
-            and local_day(other.start, job.time_zone) == day
+            for start, other, record in self._booked[lo:hi]
+            if local_day(start, job.time_zone) == day
         ]
         same_day.sort(key=lambda pair: (pair[0].start, pair[1].job.id))
+        overlapping = {
+            i
+            for i, (other, _) in enumerate(same_day)
+            if window is not None and windows_overlap(window, other)
+        }
+        # A day rarely holds more than a handful; when it does, list every clash first
+        # (up to AGENDA_SHOWN) and count the rest. Still in time order.
+        clashes = sorted(overlapping)[:AGENDA_SHOWN]
+        calm = [i for i in range(len(same_day)) if i not in overlapping]
+        shown = sorted(clashes + calm[: AGENDA_SHOWN - len(clashes)])
         items = []
-        for other, record in same_day:
+        for i in shown:
+            other, record = same_day[i]
             who = record.job.customer_name or "customer"
             items.append(
                 AgendaItem(
                     job_id=record.job.id,
                     text=f"{time_range(other, job.time_zone)} · {record.job.title} ({who})",
-                    overlaps=window is not None and windows_overlap(window, other),
+                    overlaps=i in overlapping,
                 )
             )
-        return tuple(items)
+        return _Agenda(tuple(items), len(same_day) - len(items), len(overlapping))
 
     def _option(self, job: Job, pw_id: str, window: TimeWindow, now: datetime) -> WindowOption:
         day = local_day(window.start, job.time_zone)
@@ -300,9 +339,11 @@ class WindowsState(RepoFollowingState):
             preferred_window_id=pw_id,
             day_text=day_label(day, today),
             time_text=time_range(window, job.time_zone),
-            agenda=agenda,
-            has_overlap=any(item.overlaps for item in agenda),
+            agenda=agenda.items,
+            has_overlap=agenda.overlap_count > 0,
             started=window.start <= now,
+            hidden_count=agenda.hidden_count,
+            overlap_count=agenda.overlap_count,
         )
 
     def _proposed_window(self) -> TimeWindow | None:
@@ -323,10 +364,11 @@ class WindowsState(RepoFollowingState):
         job = self._job
         if job is None or not self.proposed_date:
             self.proposed_agenda = ()
+            self.proposed_agenda_hidden = 0
             return
-        self.proposed_agenda = self._agenda(
-            job, date.fromisoformat(self.proposed_date), self._proposed_window()
-        )
+        agenda = self._agenda(job, date.fromisoformat(self.proposed_date), self._proposed_window())
+        self.proposed_agenda = agenda.items
+        self.proposed_agenda_hidden = agenda.hidden_count
 
     @property
     def proposed_overlaps(self) -> bool:

@@ -18,9 +18,12 @@ from proapp.state.inbox import (
 )
 from proapp.views.screen_parts import chip, info_line, pending_chip
 from proapp.views.state_view import StateView
-from proapp.views.theme import centered_column
+from proapp.views.theme import TAP_TARGET, centered_column
 
-__all__ = ["InboxView"]
+__all__ = ["SCROLL_INTERVAL_MS", "InboxView"]
+
+SCROLL_INTERVAL_MS = 250
+"""At most one scroll event every quarter second reaches Python (each is a message)."""
 
 
 def _centered(*controls: ft.Control) -> ft.Control:
@@ -104,10 +107,18 @@ class InboxView(StateView):
             spacing=12,
             padding=ft.Padding.symmetric(horizontal=16, vertical=12),
             expand=True,
+            # Only the first rows are built (InboxState.limit); scrolling near the end
+            # asks for the next page, so the list seems whole to the pro.
+            on_scroll=self._scrolled,
+            scroll_interval=SCROLL_INTERVAL_MS,
         )
         self._list_semantics = ft.Semantics(
             identifier="inbox-list", container=True, content=self._list_view
         )
+        # Built rows by their (frozen, hashable) content: a tick or a new page rebuilds
+        # only the rows whose text changed and reuses the others (same control, so the
+        # page update carries nothing for them). Holds the shown rows only.
+        self._cards: dict[InboxRow, ft.Control] = {}
         self.control = ft.SafeArea(expand=True, content=self._body)
         self._follow(state, refresh)
 
@@ -146,36 +157,74 @@ class InboxView(StateView):
 
     def _list(self, view: Ready) -> ft.Control:
         controls: list[ft.Control] = []
-        waiting = len(view.rows)
+        waiting = view.waiting_count
         summary = f"{waiting} waiting for you" if waiting else "Nothing waiting for you"
         if view.overdue_count:
             summary += f" · {view.overdue_count} overdue"
         controls.append(
-            ft.Semantics(
-                identifier="inbox-summary",
-                live_region=True,
-                content=ft.Text(summary, size=15, weight=ft.FontWeight.W_600),
-            )
-        )
-        controls += [self._row(row) for row in view.rows]
-        if view.answered:
-            controls.append(
-                ft.Container(
-                    padding=ft.Padding.only(top=12),
-                    content=ft.Semantics(
-                        header=True,
-                        content=ft.Text(
-                            "Answered or closed",
-                            size=15,
-                            weight=ft.FontWeight.W_600,
-                            color=ft.Colors.ON_SURFACE_VARIANT,
-                        ),
-                    ),
+            centered_column(
+                ft.Semantics(
+                    identifier="inbox-summary",
+                    live_region=True,
+                    content=ft.Text(summary, size=15, weight=ft.FontWeight.W_600),
                 )
             )
-            controls += [self._request_card(row) for row in view.answered]
-        self._list_view.controls = [centered_column(control) for control in controls]
+        )
+        cards: dict[InboxRow, ft.Control] = {}
+        controls += [self._cached_card(row, cards) for row in view.rows]
+        if view.answered:
+            controls.append(
+                centered_column(
+                    ft.Container(
+                        padding=ft.Padding.only(top=12),
+                        content=ft.Semantics(
+                            header=True,
+                            content=ft.Text(
+                                "Answered or closed",
+                                size=15,
+                                weight=ft.FontWeight.W_600,
+                                color=ft.Colors.ON_SURFACE_VARIANT,
+                            ),
+                        ),
+                    )
+                )
+            )
+            controls += [self._cached_card(row, cards) for row in view.answered]
+        if view.hidden_count > 0:
+            controls.append(centered_column(self._show_more_row(view.hidden_count)))
+        self._cards = cards
+        self._list_view.controls = controls
         return self._list_semantics
+
+    def _cached_card(self, row: InboxRow, cards: dict[InboxRow, ft.Control]) -> ft.Control:
+        card = self._cards.get(row)
+        if card is None:
+            card = centered_column(self._row(row))
+        cards[row] = card
+        return card
+
+    def _show_more_row(self, hidden: int) -> ft.Control:
+        # Scrolling near the end loads the next page by itself; this row is for screen
+        # readers, keyboards and anyone who stops right at the end.
+        # No label: the button's own text is its accessible name.
+        text = f"Show more ({hidden} not shown yet)"
+        return ft.Semantics(
+            identifier="inbox-show-more",
+            button=True,
+            content=ft.Container(
+                height=TAP_TARGET,
+                alignment=ft.Alignment.CENTER,
+                content=ft.TextButton(text, icon=ft.Icons.EXPAND_MORE, on_click=self._more),
+            ),
+        )
+
+    def _more(self, _: object) -> None:
+        self._state.show_more()
+
+    def _scrolled(self, e: ft.OnScrollEvent) -> None:
+        # Within two screens of the end: build the next page before the pro gets there.
+        if e.max_scroll_extent - e.pixels <= 2 * max(e.viewport_dimension, 400):
+            self._state.show_more()
 
     def _row(self, row: InboxRow) -> ft.Control:
         if isinstance(row, RequestRow):

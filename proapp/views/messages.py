@@ -8,9 +8,12 @@ import flet as ft
 
 from proapp.state.messages import MessagesState, ThreadRow
 from proapp.views.state_view import StateView
-from proapp.views.theme import centered_column
+from proapp.views.theme import TAP_TARGET, centered_column
 
-__all__ = ["MessagesView", "thread_card"]
+__all__ = ["PAGE_SIZE", "MessagesView", "thread_card"]
+
+PAGE_SIZE = 30
+"""Conversation cards built at a time; scrolling near the end (or "Show more") adds a page."""
 
 
 def _status_chip(row: ThreadRow) -> ft.Control:
@@ -100,7 +103,20 @@ class MessagesView(StateView):
 
     def __init__(self, state: MessagesState, refresh: Callable[[], None]) -> None:
         self.state = state
+        self._limit = PAGE_SIZE
         self._body = ft.Container(expand=True)
+        # One ListView for the life of the screen: a re-render (a new message, the next
+        # page) replaces its cards but keeps the pro's scroll position.
+        self._list_view = ft.ListView(
+            spacing=10,
+            padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+            expand=True,
+            on_scroll=self._scrolled,
+            scroll_interval=250,  # at most 4 scroll messages a second
+        )
+        self._list = ft.Semantics(
+            identifier="messages-list", container=True, content=self._list_view
+        )
         self.control: ft.Control = ft.SafeArea(expand=True, content=self._body)
         self._follow(state, refresh)
 
@@ -134,13 +150,37 @@ class MessagesView(StateView):
                 ),
             )
         else:
-            self._body.content = ft.Semantics(
-                identifier="messages-list",
-                container=True,
-                content=ft.ListView(
-                    [centered_column(thread_card(row, s.open)) for row in s.rows],
-                    spacing=10,
-                    padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-                    expand=True,
+            shown = s.rows[: self._limit]
+            cards: list[ft.Control] = [centered_column(thread_card(row, s.open)) for row in shown]
+            hidden = len(s.rows) - len(shown)
+            if hidden > 0:
+                cards.append(centered_column(self._show_more_row(hidden)))
+            self._list_view.controls = cards
+            self._body.content = self._list
+
+    def _show_more_row(self, hidden: int) -> ft.Control:
+        # Scrolling near the end shows the next page by itself; this row is for screen
+        # readers, keyboards and anyone who stops right at the end.
+        return ft.Semantics(
+            identifier="messages-show-more",
+            button=True,
+            content=ft.Container(
+                height=TAP_TARGET,
+                alignment=ft.Alignment.CENTER,
+                content=ft.TextButton(
+                    f"Show more ({hidden} not shown yet)",
+                    icon=ft.Icons.EXPAND_MORE,
+                    on_click=lambda _: self._show_more(),
                 ),
-            )
+            ),
+        )
+
+    def _show_more(self) -> None:
+        if len(self.state.rows) > self._limit:
+            self._limit += PAGE_SIZE
+            self._changed()
+
+    def _scrolled(self, e: ft.OnScrollEvent) -> None:
+        # Within two screens of the end: build the next page before the pro gets there.
+        if e.max_scroll_extent - e.pixels <= 2 * max(e.viewport_dimension, 400):
+            self._show_more()

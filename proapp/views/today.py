@@ -18,7 +18,10 @@ from proapp.views.schedule_widgets import (
 )
 from proapp.views.theme import TAP_TARGET, centered_column
 
-__all__ = ["TodayView", "today_card"]
+__all__ = ["SCROLL_INTERVAL_MS", "TodayView", "today_card"]
+
+SCROLL_INTERVAL_MS = 250
+"""At most one scroll event every quarter second reaches Python (each is a message)."""
 
 
 def _title(row: TodayRow) -> ft.Text:
@@ -104,6 +107,30 @@ def _day_chip(chip: DayChip, on_select: Callable[[DayChip], None]) -> ft.Control
     return tagged(f"today-day-{chip.key}", box, f"{chip.label}, {spoken}", button=True)
 
 
+def _empty_day(text: str) -> ft.Control:
+    return tagged(
+        "today-empty",
+        ft.Container(
+            padding=ft.Padding.symmetric(vertical=24),
+            alignment=ft.Alignment.CENTER,
+            content=ft.Column(
+                [
+                    ft.Icon(ft.Icons.EVENT_AVAILABLE, size=44, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(
+                        text,
+                        size=16,
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                        text_align=ft.TextAlign.CENTER,
+                    ),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                tight=True,
+            ),
+        ),
+        text,
+    )
+
+
 class TodayView:
     """Day navigation on top, then the list; rebuilt on every state change."""
 
@@ -116,8 +143,17 @@ class TodayView:
         )
         self._strip = ft.Row(spacing=8, scroll=ft.ScrollMode.AUTO)
         self._list = ft.ListView(
-            spacing=12, padding=ft.Padding.only(left=16, right=16, top=4, bottom=24), expand=True
+            spacing=12,
+            padding=ft.Padding.only(left=16, right=16, top=4, bottom=24),
+            expand=True,
+            # Only the first cards are built (TodayState.limit); scrolling near the end
+            # asks for the next page.
+            on_scroll=self._scrolled,
+            scroll_interval=SCROLL_INTERVAL_MS,
         )
+        # Built cards by their (frozen, hashable) row: a re-render after a sync or a new
+        # page rebuilds only the cards that changed. Holds the shown cards only.
+        self._cards: dict[TodayRow, ft.Control] = {}
         header = ft.Container(
             padding=ft.Padding.only(left=8, right=8, top=8),
             content=ft.Column(
@@ -195,51 +231,65 @@ class TodayView:
         state = self._state
         self._label.value = state.day_title
         self._strip.controls = [_day_chip(chip, self._select) for chip in state.days]
+        # Every item is centred on wide screens (`centered_column`); cards come wrapped.
         items: list[ft.Control] = []
         if not state.loaded:
             items.append(
-                ft.Container(
-                    padding=32,
-                    alignment=ft.Alignment.CENTER,
-                    content=ft.ProgressRing(),
-                )
-            )
-        if state.needs_window:
-            items.append(section_title("Confirm a window", identifier="today-needs-window"))
-            items += [today_card(row, state.open_job) for row in state.needs_window]
-        if state.loaded:
-            items.append(section_title(state.day_title))
-        if state.rows:
-            items += [today_card(row, state.open_job) for row in state.rows]
-        elif state.loaded:
-            items.append(
-                tagged(
-                    "today-empty",
+                centered_column(
                     ft.Container(
-                        padding=ft.Padding.symmetric(vertical=24),
+                        padding=32,
                         alignment=ft.Alignment.CENTER,
-                        content=ft.Column(
-                            [
-                                ft.Icon(
-                                    ft.Icons.EVENT_AVAILABLE,
-                                    size=44,
-                                    color=ft.Colors.ON_SURFACE_VARIANT,
-                                ),
-                                ft.Text(
-                                    state.empty_text,
-                                    size=16,
-                                    color=ft.Colors.ON_SURFACE_VARIANT,
-                                    text_align=ft.TextAlign.CENTER,
-                                ),
-                            ],
-                            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                            tight=True,
-                        ),
-                    ),
-                    state.empty_text,
+                        content=ft.ProgressRing(),
+                    )
                 )
             )
-        self._list.controls = [centered_column(item) for item in items]
+        cards: dict[TodayRow, ft.Control] = {}
+        if state.needs_window:
+            items.append(
+                centered_column(section_title("Confirm a window", identifier="today-needs-window"))
+            )
+            items += [self._card(row, cards) for row in state.needs_window]
+        # The day's part starts once every job waiting for a window is shown.
+        day_reached = len(state.needs_window) == state.needs_window_count
+        if state.loaded and day_reached:
+            items.append(centered_column(section_title(state.day_title)))
+        if state.rows:
+            items += [self._card(row, cards) for row in state.rows]
+        elif state.loaded and day_reached and not state.rows_count:
+            items.append(centered_column(_empty_day(state.empty_text)))
+        if state.hidden_count > 0:
+            items.append(centered_column(self._show_more_row(state.hidden_count)))
+        self._cards = cards
+        self._list.controls = items
+
+    def _card(self, row: TodayRow, cards: dict[TodayRow, ft.Control]) -> ft.Control:
+        card = self._cards.get(row)
+        if card is None:
+            card = centered_column(today_card(row, self._state.open_job))
+        cards[row] = card
+        return card
+
+    def _show_more_row(self, hidden: int) -> ft.Control:
+        # Scrolling near the end loads the next page by itself; this row is for screen
+        # readers, keyboards and anyone who stops right at the end.
+        text = f"Show more ({hidden} not shown yet)"
+        return tagged(
+            "today-show-more",
+            ft.Container(
+                height=TAP_TARGET,
+                alignment=ft.Alignment.CENTER,
+                content=ft.TextButton(text, icon=ft.Icons.EXPAND_MORE, on_click=self._more),
+            ),
+            button=True,
+        )
+
+    def _more(self, _: object) -> None:
+        self._state.show_more()
+
+    def _scrolled(self, e: ft.OnScrollEvent) -> None:
+        # Within two screens of the end: build the next page before the pro gets there.
+        if e.max_scroll_extent - e.pixels <= 2 * max(e.viewport_dimension, 400):
+            self._state.show_more()
 
     def _select(self, chip: DayChip) -> None:
         self._state.select_day(chip.day)

@@ -29,7 +29,7 @@ def _options(choices: tuple[Choice, ...]) -> list[ft.DropdownOption]:
     return [ft.DropdownOption(key=choice.key, text=choice.label) for choice in choices]
 
 
-def _agenda(items: tuple[AgendaItem, ...], empty: str) -> ft.Control:
+def _agenda(items: tuple[AgendaItem, ...], empty: str, hidden: int = 0) -> ft.Control:
     if not items:
         return info_row(ft.Icons.EVENT_AVAILABLE, empty)
     rows: list[ft.Control] = []
@@ -53,6 +53,14 @@ def _agenda(items: tuple[AgendaItem, ...], empty: str) -> ft.Control:
                 ],
                 spacing=8,
                 vertical_alignment=ft.CrossAxisAlignment.START,
+            )
+        )
+    if hidden:
+        rows.append(
+            ft.Text(
+                f"and {hidden} more appointment{'s' if hidden != 1 else ''} that day",
+                size=14,
+                color=ft.Colors.ON_SURFACE_VARIANT,
             )
         )
     return ft.Column(rows, spacing=4)
@@ -226,7 +234,11 @@ class WindowsView:
         self._proposed_agenda.content = ft.Column(
             [
                 ft.Text("Your appointments that day", size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-                _agenda(state.proposed_agenda, "Nothing else booked that day."),
+                _agenda(
+                    state.proposed_agenda,
+                    "Nothing else booked that day.",
+                    state.proposed_agenda_hidden,
+                ),
             ],
             spacing=4,
         )
@@ -296,7 +308,7 @@ class WindowsView:
                 vertical_alignment=ft.CrossAxisAlignment.START,
             ),
             ft.Text("Your appointments that day", size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-            _agenda(option.agenda, "Nothing else booked that day."),
+            _agenda(option.agenda, "Nothing else booked that day.", option.hidden_count),
         ]
         if option.started:
             body.append(ft.Text("This window has already started.", color=ft.Colors.ERROR, size=14))

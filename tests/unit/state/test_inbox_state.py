@@ -9,8 +9,17 @@ import pytest
 
 from proapp.domain.enums import EstimateStatus, JobStatus, PartsSupplier, RequestStatus
 from proapp.domain.models import CustomRequest, Estimate, new_id
-from proapp.state.inbox import Empty, Failed, InboxState, OrderRow, Ready, RequestRow
-from proapp.state.ports import RequestRecord, Route, ScreenContext
+from proapp.state.inbox import (
+    PAGE_SIZE,
+    Empty,
+    Failed,
+    InboxIndex,
+    InboxState,
+    OrderRow,
+    Ready,
+    RequestRow,
+)
+from proapp.state.ports import JobRecord, RequestRecord, Route, ScreenContext
 from tests.support.fake_repo import (
     DEMO_BUSINESS_ID,
     FIXED_NOW,
@@ -292,3 +301,75 @@ def test_a_store_that_cannot_be_read_shows_failed() -> None:
         state.dispose()
 
     run(scenario)
+
+
+def test_only_the_first_page_is_formatted_and_show_more_adds_the_next() -> None:
+    async def scenario() -> None:
+        state, repo, _, _ = setup()
+        total = PAGE_SIZE + 5
+        for i in range(total):
+            # Due one hour apart, the first three already overdue.
+            repo.add_request(
+                make_request(title=f"Request {i:03d}", estimate_due_in=timedelta(hours=i - 3))
+            )
+        answered = make_request(title="Answered")
+        repo.add_request(answered, estimates=[sent_estimate(answered, EstimateStatus.SUBMITTED)])
+        await state.load()
+        first = ready(state)
+        assert len(first.rows) == PAGE_SIZE and first.answered == ()
+        assert [row.title for row in first.rows] == [f"Request {i:03d}" for i in range(PAGE_SIZE)]
+        # Counts are of everything, not of the page.
+        assert first.waiting_count == total
+        assert first.overdue_count == 3
+        assert first.answered_count == 1
+        assert first.hidden_count == 6
+
+        assert state.show_more()
+        second = ready(state)
+        assert [row.title for row in second.rows] == [f"Request {i:03d}" for i in range(total)]
+        assert [row.request_id for row in second.answered] == [answered.id]
+        assert second.hidden_count == 0
+        assert not state.show_more()  # nothing left: nothing changes
+        assert state.view is second
+        state.dispose()
+
+    run(scenario)
+
+
+def test_a_request_that_closes_moves_to_the_answered_list_on_a_tick() -> None:
+    async def scenario() -> None:
+        state, repo, _, clock = setup()
+        closing = repo.add_request(
+            make_request(
+                title="Closing soon",
+                estimate_due_in=-timedelta(hours=30),
+                closes_in=timedelta(minutes=10),
+            )
+        )
+        await state.load()
+        assert [row.request_id for row in ready(state).rows if isinstance(row, RequestRow)] == [
+            closing.id
+        ]
+        assert ready(state).overdue_count == 1
+        clock.now += timedelta(minutes=11)
+        state.tick()
+        view = ready(state)
+        assert view.rows == () and view.overdue_count == 0
+        (row,) = view.answered
+        assert row.request_id == closing.id and row.closed
+        state.dispose()
+
+    run(scenario)
+
+
+def test_the_index_keeps_only_what_the_inbox_lists() -> None:
+    # A business's scheduled jobs never reach the inbox: the index holds none of them.
+    order = make_job(title="Order", confirmation_due_in=timedelta(hours=2))
+    scheduled = make_job(title="Scheduled", status=JobStatus.SCHEDULED)
+    index = InboxIndex([], [JobRecord(order), JobRecord(scheduled)])
+    cut = index.cut(FIXED_NOW)
+    assert cut.waiting_count == 1 and cut.overdue_count == 0
+    rows, answered = cut.rows()
+    assert [row.job_id for row in rows if isinstance(row, OrderRow)] == [order.id]
+    assert answered == ()
+    assert cut.rows(0) == ((), ())

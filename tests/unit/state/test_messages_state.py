@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from proapp.domain.enums import JobStatus, MessageAuthorRole
 from proapp.domain.models import Message
-from proapp.state.messages import MessagesState, format_age, reply_status
-from proapp.state.ports import Route, ScreenContext
+from proapp.state.messages import ONE_BY_ONE_MAX, MessagesState, format_age, reply_status
+from proapp.state.ports import JobRecord, RequestRecord, Route, ScreenContext
 from tests.support.fake_repo import (
     DEMO_CUSTOMER_ID,
     FIXED_NOW,
@@ -134,3 +134,41 @@ def test_empty_and_reload_on_change() -> None:
     assert not state.empty and len(state.rows) == 1
     state.dispose()
     assert repo.listener_count == 0
+
+
+class CountingRepository(FakeRepository):
+    """Counts whole-list reads (a phone holds thousands of jobs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.list_reads = 0
+
+    async def jobs(self) -> list[JobRecord]:
+        self.list_reads += 1
+        return await super().jobs()
+
+    async def requests(self) -> list[RequestRecord]:
+        self.list_reads += 1
+        return await super().requests()
+
+
+def test_a_few_threads_read_their_own_jobs_many_read_the_list() -> None:
+    def titles_after_load(threads: int) -> tuple[dict[str, str], int]:
+        repo = CountingRepository()
+        for i in range(threads):
+            job = repo.add_job(make_job(title=f"Job {i}"))
+            repo.add_message(message(FIXED_NOW - timedelta(minutes=i), job_id=job.id))
+        request = repo.add_request(make_request(title="Deck repair"))
+        repo.add_message(message(FIXED_NOW, request_id=request.id))
+        repo.add_job(make_job(title="No messages"))
+        state = MessagesState(ScreenContext(repo, FakeNavigator(), lambda: FIXED_NOW), Route("m"))
+        asyncio.run(state.load())
+        state.dispose()
+        return {row.thread_id: row.title for row in state.rows}, repo.list_reads
+
+    few, reads = titles_after_load(3)
+    assert reads == 0
+    assert sorted(few.values()) == ["Deck repair", "Job 0", "Job 1", "Job 2"]
+    many, reads = titles_after_load(ONE_BY_ONE_MAX + 1)
+    assert reads == 1  # the jobs list once; the one request read by itself
+    assert len(many) == ONE_BY_ONE_MAX + 2 and "Job 40" in many.values()

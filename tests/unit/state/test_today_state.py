@@ -9,7 +9,7 @@ from proapp.domain.commands import JobStartArgs
 from proapp.domain.enums import JobStatus, LineItemKind, Role
 from proapp.domain.models import Job
 from proapp.state.ports import Route, ScreenContext
-from proapp.state.today import STRIP_DAYS, TodayState
+from proapp.state.today import PAGE_SIZE, STRIP_DAYS, TodayState
 from tests.support.fake_repo import (
     FIXED_NOW,
     FakeNavigator,
@@ -257,5 +257,41 @@ def test_rereads_after_a_local_action_and_stops_after_dispose() -> None:
 
         state.dispose()
         assert repo.listener_count == 0
+
+    run(scenario)
+
+
+def test_long_lists_build_one_page_at_a_time_and_a_new_day_starts_over() -> None:
+    async def scenario() -> None:
+        state, repo, _ = setup()
+        waiting = [
+            repo.add_job(make_job(title=f"Wait {i}", confirmation_due_in=timedelta(hours=i)))
+            for i in range(5)
+        ]
+        # A busy day: more appointments than a page, 10 minutes apart from 8:00 AM PST.
+        todays = [
+            repo.add_job(scheduled(1 + i / 6, title=f"Visit {i:02d}")) for i in range(PAGE_SIZE + 3)
+        ]
+        repo.add_job(scheduled(25, title="Tomorrow"))
+        await state.load()
+        assert [row.job_id for row in state.needs_window] == [job.id for job in waiting]
+        assert [row.job_id for row in state.rows] == [job.id for job in todays[: PAGE_SIZE - 5]]
+        assert (state.needs_window_count, state.rows_count) == (5, PAGE_SIZE + 3)
+        assert state.hidden_count == 8
+        assert state.days[0].count == PAGE_SIZE + 3  # the strip counts them all
+        assert not state.is_empty
+
+        notified: list[int] = []
+        state.subscribe(lambda: notified.append(1))
+        assert state.show_more()
+        assert [row.job_id for row in state.rows] == [job.id for job in todays]
+        assert state.hidden_count == 0 and notified == [1]
+        assert not state.show_more() and notified == [1]
+
+        state.next_day()  # another list: its first page only
+        assert state.limit == PAGE_SIZE
+        assert [row.title for row in state.rows] == ["Tomorrow"]
+        state.previous_day()
+        assert len(state.rows) == PAGE_SIZE - 5
 
     run(scenario)

@@ -13,7 +13,7 @@ from proapp.domain.enums import JobStatus, RescheduleReasonCode
 from proapp.domain.errors import DomainError, ErrorCode
 from proapp.domain.models import Job, TimeWindow
 from proapp.state.ports import Route, ScreenContext
-from proapp.state.windows import WindowsMode, WindowsState, time_choices
+from proapp.state.windows import AGENDA_SHOWN, WindowsMode, WindowsState, time_choices
 from proapp.sync.connectivity import Connectivity
 from proapp.sync.status import SyncStatus
 from tests.support.fake_repo import FIXED_NOW, FakeNavigator, FakeRepository, make_job, run
@@ -330,3 +330,45 @@ def test_reschedule_starts_from_the_current_window() -> None:
         assert state.proposed_start == "09:00"
 
     run(scenario)
+
+
+def test_a_crowded_day_lists_every_clash_first_and_counts_the_rest() -> None:
+    async def scenario() -> None:
+        job = make_job(window_start_in=timedelta(hours=25))  # tomorrow 8-10 AM PST
+        # Tomorrow: two appointments overlapping 8-10 AM, then one every half hour after.
+        clashes = [
+            make_job(title=f"Clash {i}", status=JobStatus.SCHEDULED,
+                     window_start_in=timedelta(hours=25, minutes=30 * i))
+            for i in (2, 3)
+        ]  # fmt: skip
+        others = [
+            make_job(title=f"Later {i:02d}", status=JobStatus.SCHEDULED,
+                     window_start_in=timedelta(hours=27, minutes=30 * i), window_hours=1)
+            for i in range(AGENDA_SHOWN + 2)
+        ]  # fmt: skip
+        # Sorted by time the clashes would come after the first "Later" ones; put one
+        # earlier "Later" job in so the cap must pick the clashes on purpose.
+        early = make_job(title="Early", status=JobStatus.SCHEDULED,
+                         window_start_in=timedelta(hours=23), window_hours=1)  # fmt: skip
+        state, _, _ = setup(job, *clashes, *others, early)
+        await state.load()
+        tomorrow = state.options[0]
+        total = len(clashes) + len(others) + 1
+        assert len(tomorrow.agenda) == AGENDA_SHOWN
+        assert tomorrow.hidden_count == total - AGENDA_SHOWN
+        assert tomorrow.overlap_count == 2 and tomorrow.has_overlap
+        titles = [item.text.split(" · ")[1].split(" (")[0] for item in tomorrow.agenda]
+        assert titles[:3] == ["Early", "Clash 2", "Clash 3"]  # still in time order
+        assert [item.overlaps for item in tomorrow.agenda].count(True) == 2
+        assert f"You have {total} other" not in tomorrow.summary  # a clash says so instead
+        assert "Overlaps 2 of your appointments" in tomorrow.summary
+        # The proposal's agenda is capped the same way.
+        state.set_date(tomorrow_key(state))
+        assert len(state.proposed_agenda) == AGENDA_SHOWN
+        assert state.proposed_agenda_hidden == total - AGENDA_SHOWN
+
+    run(scenario)
+
+
+def tomorrow_key(state: WindowsState) -> str:
+    return state.date_choices[1].key
