@@ -4,7 +4,7 @@ SQLite is tuned for a small multi-threaded server: WAL (readers never block the
 writer), ``foreign_keys=ON`` (SQLite leaves them off by default), a busy timeout, and
 ``BEGIN IMMEDIATE`` for every transaction so that two writers queue on the lock up
 front instead of one failing with "database is locked" when it upgrades a read
-transaction to a write.
+transaction to a write. Its connections are pooled (see `make_engine`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic_core import from_json
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 __all__ = [
     "SessionFactory", "is_sqlite", "make_engine", "make_session_factory", "read_only",
@@ -25,6 +25,10 @@ __all__ = [
 SessionFactory = sessionmaker[Session]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Idle SQLite connections kept open for reuse. More than the connections busy at once
+# on a small server; beyond it a burst opens extra connections (there is no upper
+# limit, so a checkout never waits on the pool) and closes them when they come back.
+SQLITE_POOL_SIZE = 8
 READ_ONLY_OPTION = "proapp_read_only"
 
 
@@ -75,11 +79,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 10}}
     if not database or database == ":memory:":
         raise ValueError("use a SQLite file, not an in-memory database (threads need one file)")
-    # One connection per checkout: SQLite connections are cheap, and NullPool avoids
-    # sharing a connection across threads.
+    # A pool, not a connection per request: opening one costs the pragmas below, and
+    # closing the last open connection checkpoints the WAL into the database file and
+    # fsyncs it, which made every request pay a checkpoint on an idle server. A pooled
+    # connection is used by one thread at a time (check_same_thread=False only lets it
+    # move between the server's worker threads), and the pool rolls back whatever a
+    # request left open when the connection comes back. SQLite still checkpoints on
+    # its own every 1,000 WAL pages; `Engine.dispose` closes the idle connections.
     engine = create_engine(
-        url, echo=echo, poolclass=NullPool, hide_parameters=True,
-        json_deserializer=_json_loads, **kwargs
+        url, echo=echo, poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE, max_overflow=-1,
+        hide_parameters=True, json_deserializer=_json_loads, **kwargs
     )
 
     @event.listens_for(engine, "connect")

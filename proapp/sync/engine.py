@@ -101,7 +101,15 @@ from proapp.sync.outbox import Outbox, OutboxEntry
 from proapp.sync.repositories import server_entity_from_change
 from proapp.sync.session import PendingWorkSummary, pending_work_summary
 from proapp.sync.status import BlobProgress, SyncPhase, SyncStatus, SyncStatusObservable
-from proapp.sync.store import Clock, ServerEntity, Store, StoreError, from_ms, to_ms
+from proapp.sync.store import (
+    Clock,
+    ServerEntity,
+    Store,
+    StoreError,
+    Transaction,
+    from_ms,
+    to_ms,
+)
 
 __all__ = [
     "CHUNK_SIZE",
@@ -727,18 +735,29 @@ class SyncEngine:
             self._push_batch, now, blobs_given_up=tuple(self._given_up or ())
         )
 
+    def _take_batch(self, force: bool, tx: Transaction | None = None) -> list[OutboxEntry]:
+        # The next batch, marked in flight in the same transaction (the caller's, after a
+        # push: see `_record_push`). The mark is only for the UI ("sending"); a crash
+        # leaves the rows pending in effect, since `sendable` includes in-flight rows.
+        with self._store.writing(tx) as t:
+            batch = self._sendable(force)
+            if batch:
+                self._outbox.mark_in_flight([e.mid for e in batch], t)
+        return batch
+
     async def _push(self, report: SyncReport, force: bool) -> None:
         client_id = self._client_id or self._store.client_id
         resume_from: int | None = None
         tried_resume = False
+        taken: list[OutboxEntry] | None = None
         for _round in range(MAX_PUSH_ROUNDS):
-            batch = await self._db(self._sendable, force)
+            batch = taken if taken is not None else await self._db(self._take_batch, force)
+            taken = None
             if not batch:
                 self._in_flight = []
                 return
             self.status.update(phase=SyncPhase.PUSHING)
             mids = [e.mid for e in batch]
-            await self._db(self._outbox.mark_in_flight, mids)
             self._in_flight = mids
             await self._refresh_counts()
             response = await self._api.push(
@@ -757,8 +776,8 @@ class SyncEngine:
             )
             self.connectivity.report_success()
             report.pushes += 1
-            applied, rejected, answered_mids, mismatched = await self._db(
-                self._record_push, batch, response
+            applied, rejected, answered_mids, mismatched, taken = await self._db(
+                self._record_push, batch, response, force
             )
             answered = len(answered_mids)
             # Unanswered rows are pending again; if we give up below they get the retry.
@@ -790,11 +809,18 @@ class SyncEngine:
                     details={"reason": "out_of_order without progress", "expected_mid": expected}
                 )
             # Otherwise the next round sends again from the first unanswered mutation.
+        if taken:
+            # A batch taken but never sent: it must not show as "sending" until next time.
+            await self._db(self._outbox.reset_in_flight)
         raise SyncProtocolError(details={"reason": "too many push rounds"})
 
     def _record_push(
-        self, batch: Sequence[OutboxEntry], response: PushResponse
-    ) -> tuple[int, int, set[int], int]:
+        self, batch: Sequence[OutboxEntry], response: PushResponse, force: bool
+    ) -> tuple[int, int, set[int], int, list[OutboxEntry] | None]:
+        """Store the push's answers; if the push went through cleanly, also take the
+        next batch (marked in flight) in the same transaction, which spares each push
+        round a commit of its own (an fsync of the store) before the next request.
+        Otherwise the fifth value is None and `_push` takes the next batch itself."""
         by_mid = {e.mid: e for e in batch}
         rejected = mismatched = 0
         answered: set[int] = set()
@@ -828,7 +854,9 @@ class SyncEngine:
             # Whatever the server did not reach goes back to pending, ready to resend.
             self._outbox.reset_in_flight(tx)
             self._store.set_meta(META_SERVER_LAST_MID, str(response.last_mid), tx)
-        return applied, rejected, answered, mismatched
+            clean = not mismatched and response.stopped is None and answered
+            taken = self._take_batch(force, tx) if clean else None
+        return applied, rejected, answered, mismatched, taken
 
     # ------------------------------------------------------------------ pull
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from proapp.sync import MutationState
 from proapp.sync.engine import META_SERVER_LAST_MID
@@ -174,5 +177,38 @@ def test_out_of_order_mid_batch_resends_from_expected(tmp_path: Path) -> None:
         assert server.push_batches == [mids[:2], mids[2:], mids[2:]]
         assert [m for _c, m, _i in server.applied_log] == mids
         rig.store.close()
+
+    run(body())
+
+
+def test_each_further_push_costs_the_device_one_transaction(tmp_path: Path) -> None:
+    # The next batch is taken (marked in flight) in the transaction that records the
+    # previous push's answers: one commit, i.e. one fsync of the store, per push.
+    async def transactions_for(push_batch: int) -> tuple[int, int]:
+        rig = await make_rig(tmp_path / f"batch{push_batch}", push_batch=push_batch)
+        for i in range(250):
+            enqueue_message(rig, f"note {i}")
+        count = 0
+        real = rig.store.transaction
+
+        @contextmanager
+        def counting() -> Iterator[Any]:
+            nonlocal count
+            count += 1
+            with real() as tx:
+                yield tx
+
+        rig.store.transaction = counting  # type: ignore[method-assign]
+        report = await rig.engine.sync_once()
+        assert report.ok and report.applied == 250, report.error
+        pushes = len(rig.server.push_batches)
+        rig.store.close()
+        return count, pushes
+
+    async def body() -> None:
+        few, few_pushes = await transactions_for(100)
+        many, many_pushes = await transactions_for(25)
+        assert (few_pushes, many_pushes) == (3, 10)
+        assert many - few == 7  # was 14: a "mark in flight" commit before every push
 
     run(body())
