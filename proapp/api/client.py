@@ -194,7 +194,8 @@ class MarketplaceClient:
             unauthorized_message=_WRONG_CREDENTIALS,
         )
         self._session = self._session_from(response)
-        logger.info("signed in as %s", self._session.user.email)
+        # The user id, not the e-mail: no personal data in logs.
+        logger.info("signed in as user %s", self._session.user.id)
         return self._session
 
     async def refresh(self, refresh_token: str | None = None) -> Session:

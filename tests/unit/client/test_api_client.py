@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 import ssl
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -138,6 +139,19 @@ def test_login_posts_credentials_and_keeps_the_session() -> None:
         assert client.session is session
 
     run(scenario())
+
+
+def test_signing_in_logs_no_personal_data_or_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        client, _ = client_for(standard_server())
+        async with client:
+            await client.login("tess@brightfix.example", "demo-tech-pass")
+
+    with caplog.at_level(logging.DEBUG, logger="proapp"):
+        run(scenario())
+    assert "signed in" in caplog.text
+    for secret in ("tess@brightfix.example", "demo-tech-pass", "access-1", "refresh-1"):
+        assert secret not in caplog.text
 
 
 def test_session_repr_never_shows_tokens() -> None:
