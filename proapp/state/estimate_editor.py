@@ -198,8 +198,9 @@ async def _read_file(path: str | None) -> bytes | None:
         return None
     try:
         return await asyncio.to_thread(Path(path).read_bytes)
-    except OSError:
-        logger.warning("picked photo %s could not be read", path)
+    except OSError as exc:
+        # Not the path: it can name the person (a home folder).
+        logger.warning("a picked photo could not be read (%s)", type(exc).__name__)
         return None
 
 
