@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Context, Figure, benchmark
+from bench.sync import demo_database
 
 __all__ = ["bench_launch", "bench_screen_build", "seed_requests"]
 
@@ -113,18 +114,9 @@ def seed_requests(database_url: str, business_name: str, count: int) -> None:
 
 
 def _prepare_database(path: Path, requests: int) -> str:
-    from marketplace.config import Settings
-    from marketplace.db import make_engine, make_session_factory
-    from marketplace.migrate import upgrade_database
-    from marketplace.seed import DEMO_BUSINESS_NAME, seed_demo
+    from marketplace.seed import DEMO_BUSINESS_NAME
 
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    try:
-        upgrade_database(url, engine)
-        seed_demo(make_session_factory(engine), Settings(database_url=url))
-    finally:
-        engine.dispose()
+    url = demo_database(path)
     seed_requests(url, DEMO_BUSINESS_NAME, requests)
     return url
 

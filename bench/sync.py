@@ -42,7 +42,7 @@ import httpx
 from bench import Context, Figure, benchmark
 from bench.data import message_send_args, new_id
 
-__all__ = ["CountingProxy", "bench_drain", "bench_first_pull", "seed_jobs"]
+__all__ = ["CountingProxy", "bench_drain", "bench_first_pull", "demo_database", "seed_jobs"]
 
 TESS = ("tess@brightfix.example", "demo-tech-pass")
 DRAIN_MUTATIONS = 10_000
@@ -377,7 +377,8 @@ def seed_jobs(database_url: str, email: str, count: int) -> None:
         engine.dispose()
 
 
-def _prepare_database(path: Path, jobs: int) -> str:
+def demo_database(path: Path) -> str:
+    """A migrated SQLite database at ``path`` with the demo seed; its URL."""
     from marketplace.config import Settings
     from marketplace.db import make_engine, make_session_factory
     from marketplace.migrate import upgrade_database
@@ -390,6 +391,11 @@ def _prepare_database(path: Path, jobs: int) -> str:
         seed_demo(make_session_factory(engine), Settings(database_url=url))
     finally:
         engine.dispose()
+    return url
+
+
+def _prepare_database(path: Path, jobs: int) -> str:
+    url = demo_database(path)
     seed_jobs(url, TESS[0], jobs)
     return url
 
