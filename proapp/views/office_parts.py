@@ -18,6 +18,7 @@ import flet as ft
 
 from proapp.state.observable import Observable
 from proapp.views.dialogs import page_of
+from proapp.views.screen_parts import chip
 
 __all__ = [
     "GLOBAL_SHORTCUTS",
@@ -80,16 +81,7 @@ def badge(text: str, kind: str = "muted", icon: ft.IconData | None = None) -> ft
     """A small rounded label ("Overdue", "Expires soon"); ``kind`` picks the colors
     (error, warn, ok, info, muted). Color is never the only cue: the text says it."""
     background, foreground = _BADGE_COLORS.get(kind, _BADGE_COLORS["muted"])
-    parts: list[ft.Control] = []
-    if icon is not None:
-        parts.append(ft.Icon(icon, size=14, color=foreground))
-    parts.append(ft.Text(text, size=12, color=foreground, weight=ft.FontWeight.W_600))
-    return ft.Container(
-        content=ft.Row(parts, spacing=4, tight=True),
-        bgcolor=background,
-        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
-        border_radius=10,
-    )
+    return chip(text, background, foreground, icon, compact=True)
 
 
 def text_button(

@@ -36,18 +36,28 @@ Handler = Callable[..., Awaitable[None]] | Callable[..., None]
 
 
 def chip(
-    text: str, background: str, foreground: str, icon: ft.IconData | None = None
+    text: str,
+    background: str,
+    foreground: str,
+    icon: ft.IconData | None = None,
+    *,
+    compact: bool = False,
 ) -> ft.Control:
-    """A small rounded label (status, "Overdue", "Not synced yet")."""
+    """A small rounded label (status, "Overdue", "Not synced yet"); ``compact`` is the
+    denser size of the office tables."""
+    icon_size, text_size, pad_x, pad_y, radius = (14, 12, 8, 3, 10) if compact else (
+        16, 13, 10, 4, 12)
     content: list[ft.Control] = []
     if icon is not None:
-        content.append(ft.Icon(icon, size=16, color=foreground))
-    content.append(ft.Text(text, size=13, color=foreground, weight=ft.FontWeight.W_600))
+        content.append(ft.Icon(icon, size=icon_size, color=foreground))
+    content.append(
+        ft.Text(text, size=text_size, color=foreground, weight=ft.FontWeight.W_600)
+    )
     return ft.Container(
         content=ft.Row(content, spacing=4, tight=True),
         bgcolor=background,
-        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
-        border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=pad_x, vertical=pad_y),
+        border_radius=radius,
     )
 
 
