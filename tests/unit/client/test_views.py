@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import flet as ft
@@ -15,18 +13,7 @@ from proapp.secrets import MemorySecretStore
 from proapp.state.signin import SignInState
 from proapp.views.signin import SignInView
 from tests.unit.client.fakes import FakeMarketplaceClient
-
-
-def walk(node: Any) -> Iterator[ft.BaseControl]:
-    """Every control reachable from ``node`` through its dataclass fields."""
-    if isinstance(node, ft.BaseControl):
-        yield node
-        for field in dataclasses.fields(node):
-            if not field.name.startswith("_") and field.name not in {"parent", "page"}:
-                yield from walk(getattr(node, field.name, None))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from walk(item)
+from tests.unit.views.control_tree import walk
 
 
 def semantics(root: ft.BaseControl) -> dict[str, ft.Semantics]:

@@ -4,10 +4,7 @@ identifiers the UI tests and screen readers rely on, and keys reach the state.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import flet as ft
 
@@ -37,17 +34,7 @@ from tests.support.fake_office import (
     make_review,
 )
 from tests.support.fake_repo import FIXED_NOW, FakeNavigator, make_job, make_request
-
-
-def walk(node: Any) -> Iterator[ft.BaseControl]:
-    if isinstance(node, ft.BaseControl):
-        yield node
-        for field in dataclasses.fields(node):
-            if not field.name.startswith("_") and field.name not in {"parent", "page"}:
-                yield from walk(getattr(node, field.name, None))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from walk(item)
+from tests.unit.views.control_tree import walk
 
 
 def labels(root: ft.BaseControl) -> dict[str, str]:
