@@ -621,34 +621,33 @@ class LocalOfficeRepository(LocalRepository):
         device_id: str | None = None,
     ) -> None:
         super().__init__(store, engine, user, clock=clock, device_id=device_id)
-        self._office_store = store
         self.office = OfficeQueries(store)
 
     async def board_jobs(self, start: datetime, end: datetime) -> list[OfficeJob]:
         """Jobs whose appointment window overlaps ``[start, end)``."""
-        return await self._office_store.run(self.office.board_jobs, start, end)
+        return await self._store.run(self.office.board_jobs, start, end)
 
     async def unassigned_jobs(self, limit: int = 500) -> list[OfficeJob]:
         """Open jobs nobody is assigned to."""
-        return await self._office_store.run(self.office.unassigned_jobs, limit)
+        return await self._store.run(self.office.unassigned_jobs, limit)
 
     async def pending_jobs(self) -> list[OfficeJob]:
         """Jobs waiting for a confirmed window (R6)."""
-        return await self._office_store.run(self.office.pending_jobs)
+        return await self._store.run(self.office.pending_jobs)
 
     async def open_requests(self) -> list[OpenRequest]:
         """OPEN custom requests with how they were answered (R2)."""
-        return await self._office_store.run(self.office.open_requests)
+        return await self._store.run(self.office.open_requests)
 
     async def estimates_since(self, since: datetime) -> list[EstimateFact]:
         """Estimates sent since ``since``."""
-        return await self._office_store.run(self.office.estimates_since, since)
+        return await self._store.run(self.office.estimates_since, since)
 
     async def message_threads(
         self, *, waiting_only: bool = False, limit: int = 50, offset: int = 0
     ) -> ThreadPage:
         """A page of message threads, waiting ones first (R10)."""
-        return await self._office_store.run(
+        return await self._store.run(
             lambda: self.office.message_threads(
                 waiting_only=waiting_only, limit=limit, offset=offset
             )
@@ -656,28 +655,28 @@ class LocalOfficeRepository(LocalRepository):
 
     async def team(self) -> list[TeamMember]:
         """The business's pros."""
-        return await self._office_store.run(self.office.team)
+        return await self._store.run(self.office.team)
 
     async def compliance_documents(self) -> list[ComplianceDocument]:
         """Vetting documents (R13)."""
-        return await self._office_store.run(self.office.compliance_documents)
+        return await self._store.run(self.office.compliance_documents)
 
     async def reviews(
         self, *, limit: int = 50, offset: int = 0, technician_id: str | None = None
     ) -> list[ReviewRecord]:
         """Reviews newest first (R11)."""
-        return await self._office_store.run(
+        return await self._store.run(
             lambda: self.office.reviews(limit=limit, offset=offset, technician_id=technician_id)
         )
 
     async def review_stats(self) -> list[TechnicianRating]:
         """Ratings per technician."""
-        return await self._office_store.run(self.office.review_stats)
+        return await self._store.run(self.office.review_stats)
 
     async def find_jobs(self, ids: Sequence[str]) -> dict[str, OfficeJob]:
         """The cached jobs among ``ids``."""
-        return await self._office_store.run(self.office.jobs_by_id, list(ids))
+        return await self._store.run(self.office.jobs_by_id, list(ids))
 
     async def business_time_zone(self) -> str | None:
         """The business's time zone as its jobs state it (None: nothing cached yet)."""
-        return await self._office_store.run(self.office.business_time_zone)
+        return await self._store.run(self.office.business_time_zone)
