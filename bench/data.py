@@ -17,6 +17,7 @@ __all__ = [
     "job_json",
     "message_send_args",
     "new_id",
+    "pro_day_mutations",
 ]
 
 _BASE = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
@@ -107,6 +108,122 @@ def message_send_args(rng: random.Random, job_id: str, index: int = 0) -> dict[s
         "job_id": job_id,
         "body": f"{bodies[index % len(bodies)]} (#{index})",
     }
+
+
+def _hash(rng: random.Random) -> str:
+    return f"{rng.getrandbits(256):064x}"
+
+
+def _window(start: datetime) -> dict[str, str]:
+    end = start + timedelta(hours=2)
+    return {"start": f"{start:%Y-%m-%dT%H:%M:%SZ}", "end": f"{end:%Y-%m-%dT%H:%M:%SZ}"}
+
+
+def _signature(
+    rng: random.Random, consent: str, signed_at: datetime, pro_user_id: str
+) -> dict[str, Any]:
+    """A signature as the signing sheet records it: 2-4 pen strokes sampled at the
+    pointer's pace (a point every few pixels), the consent sentence shown, device data."""
+    strokes = []
+    for _ in range(rng.randint(2, 4)):
+        x, y = rng.randint(20, 400), rng.randint(40, 160)
+        points = []
+        for _ in range(rng.randint(25, 45)):
+            x = min(max(x + rng.randint(-3, 9), 0), 700)
+            y = min(max(y + rng.randint(-8, 8), 0), 240)
+            points.append([x, y])
+        strokes.append(points)
+    return {
+        "signer_name": rng.choice(_NAMES),
+        "strokes": strokes,
+        "png_sha256": _hash(rng),
+        "device_signed_at": f"{signed_at:%Y-%m-%dT%H:%M:%SZ}",
+        "consent_text": consent,
+        "pro_user_id": pro_user_id,
+        "device_id": new_id(rng),
+        "content_sha256": _hash(rng),
+    }
+
+
+def pro_day_mutations(rng: random.Random) -> list[tuple[str, dict[str, Any], int | None]]:
+    """One technician's day of actions, as ``(command, args, base_version)``, in order.
+
+    The mix follows the pro flows (docs/ARCHITECTURE.md): five booked jobs, each with its
+    arrival window confirmed, an "on my way" and a "finished" message, the job started,
+    a before and an after photo attached, and the completion signed by the customer; one
+    of them with a signed change order, one appointment rescheduled and one window
+    proposed; and three new requests answered: a question, two estimates (one with a
+    photo) and an on-site visit offer. 44 actions; the base version is the edited job's
+    version (None for what the action creates), as the outbox records it.
+    """
+    pro_user_id = new_id(rng)
+    day: list[tuple[str, dict[str, Any], int | None]] = []
+    for n in range(5):
+        job_id, title = new_id(rng), rng.choice(_TITLES)
+        version = rng.randint(1, 6)
+        start = _BASE + timedelta(hours=2 * n)
+        day.append(("window.confirm", {"job_id": job_id, "preferred_window_id": new_id(rng)},
+                    version))  # fmt: skip
+        day.append(("message.send", message_send_args(rng, job_id, 0), None))
+        day.append(("job.start", {"job_id": job_id}, version + 1))
+        for caption in ("Before", "After"):
+            day.append(("photo.attach", {
+                "photo_id": new_id(rng), "target_kind": "job", "target_id": job_id,
+                "blob_hash": _hash(rng), "caption": caption if rng.random() < 0.3 else "",
+            }, None))  # fmt: skip
+        if n == 1:
+            day.append(("change_order.create", {
+                "change_order_id": new_id(rng), "job_id": job_id,
+                "reason": "Shut-off valve under the sink is corroded and leaks; replace it.",
+                "added_lines": [{
+                    "id": new_id(rng), "kind": "PART", "description": rng.choice(_PARTS),
+                    "quantity": 1, "unit_price_cents": rng.randrange(1_000, 9_000, 25),
+                }],
+                "removed_line_ids": [], "photo_hashes": [_hash(rng)],
+                "signature": _signature(rng, (
+                    f'I reviewed this change order for "{title}" with Tess Rivera. I agree '
+                    "to the work added and removed above and to the new job price of "
+                    "$412.50 (it was $372.50). My card on file is charged through the "
+                    "marketplace only after I sign that the job is complete; I pay the pro "
+                    "nothing directly."
+                ), start, pro_user_id),
+            }, version + 2))  # fmt: skip
+        day.append(("message.send", message_send_args(rng, job_id, 2), None))
+        day.append(("job.complete", {
+            "job_id": job_id,
+            "summary": "Replaced the cartridge and both supply lines; tested, no leaks.",
+            "signature": _signature(rng, (
+                f'I confirm the work on "{title}" is complete as described above. I '
+                "authorise the marketplace to charge $372.50 to my card on file. I have "
+                "not paid the pro directly and will not be asked to."
+            ), start + timedelta(hours=1), pro_user_id),
+        }, version + 2))  # fmt: skip
+    day.append(("appointment.reschedule", {
+        "job_id": new_id(rng), "window": _window(_BASE + timedelta(days=1)),
+        "reason_code": "PARTS_DELAYED", "note": "The replacement valve arrives Friday.",
+    }, 3))  # fmt: skip
+    day.append(("window.propose", {
+        "job_id": new_id(rng), "window": _window(_BASE + timedelta(days=2, hours=1)),
+        "note": "",
+    }, 1))  # fmt: skip
+    for n in range(3):
+        request_id = new_id(rng)
+        day.append(("message.send", {
+            "message_id": new_id(rng), "request_id": request_id,
+            "body": "Is the shut-off valve under the sink accessible?",
+        }, None))  # fmt: skip
+        if n < 2:
+            estimate = estimate_submit_args(rng)
+            estimate["request_id"] = request_id
+            if n == 1:
+                estimate["photo_hashes"] = [_hash(rng)]
+            day.append(("estimate.submit", estimate, None))
+        else:
+            day.append(("visit.propose", {
+                "visit_id": new_id(rng), "request_id": request_id, "price_cents": 7_900,
+                "waiver_terms": "WAIVE_IF_PROCEED", "note": "",
+            }, None))  # fmt: skip
+    return day
 
 
 def job_json(rng: random.Random, index: int, technician_id: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from marketplace.config import Settings
 from marketplace.db import make_engine, make_session_factory
 from marketplace.errors import ERROR_RESPONSES, error_body, status_for
 from proapp.domain import DomainError, ErrorCode
+from proapp.domain.wire import DICTIONARY_CODING, stream_dictionary
 
 __all__ = ["create_app"]
 
@@ -184,14 +185,25 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, guarded_send)
 
 
-class GzipRequests:
-    """Accept request bodies sent with ``Content-Encoding: gzip`` (docs/SYNC.md, Push).
+REQUEST_CODINGS = ("gzip", DICTIONARY_CODING)
+"""Content codings accepted on JSON request bodies, advertised on every response in
+``Accept-Encoding`` (RFC 7694), so a client learns what it may send."""
+
+_ACCEPT_ENCODING = (b"accept-encoding", ", ".join(REQUEST_CODINGS).encode())
+
+
+class CompressedRequests:
+    """Accept JSON request bodies sent compressed (docs/SYNC.md, "Push bodies"):
+    ``Content-Encoding: gzip``, or ``deflate-dict`` (zlib with one of the shared preset
+    dictionaries of `proapp.domain.wire`).
 
     The body (already capped compressed by `BodySizeLimit`, which wraps this) is
-    inflated at most to `JSON_BODY_MAX_BYTES`: a small gzip bomb is refused with 413
-    after inflating no more than the limit allows. A body that is not valid gzip is 422
-    ``invalid``; any other content coding is 415 ``unsupported_media_type``. Blob and
-    upload bytes (images, already compressed) must be sent as they are.
+    inflated at most to `JSON_BODY_MAX_BYTES`: a small bomb is refused with 413 after
+    inflating no more than the limit allows. A body that is not one valid stream of its
+    coding is 422 ``invalid``; any other coding, or a dictionary this server does not
+    know (a newer client), is 415 ``unsupported_media_type``. Blob and upload bytes
+    (images, already compressed) must be sent as they are. Every response says which
+    codings are accepted (``Accept-Encoding``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -201,20 +213,21 @@ class GzipRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        async def advertising_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), _ACCEPT_ENCODING]}
+            await send(message)
+
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
         coding = b", ".join(v for k, v in headers if k == b"content-encoding").strip().lower()
         if coding in (b"", b"identity"):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, advertising_send)
             return
         path: str = scope.get("path", "")
-        if coding != b"gzip" or path.startswith(("/v1/blobs", "/v1/uploads")):
-            error = DomainError(
-                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                "The request body's Content-Encoding is not supported. Send it as it is, "
-                "or (JSON bodies only) gzipped with Content-Encoding: gzip.",
-                {"content_encoding": coding.decode("latin-1")},
-            )
-            await _json(415, error.to_dict())(scope, receive, send)
+        name = coding.decode("latin-1")
+        if name not in REQUEST_CODINGS or path.startswith(("/v1/blobs", "/v1/uploads")):
+            await _json(415, _unsupported(name).to_dict())(scope, receive, advertising_send)
             return
         chunks: list[bytes] = []
         while True:
@@ -225,9 +238,9 @@ class GzipRequests:
             if not message.get("more_body", False):
                 break
         try:
-            body = _gunzip(b"".join(chunks), JSON_BODY_MAX_BYTES)
+            body = _inflate(b"".join(chunks), name, JSON_BODY_MAX_BYTES)
         except DomainError as exc:
-            await _json(status_for(exc.code), exc.to_dict())(scope, receive, send)
+            await _json(status_for(exc.code), exc.to_dict())(scope, receive, advertising_send)
             return
         kept = [(k, v) for k, v in headers if k not in (b"content-encoding", b"content-length")]
         kept.append((b"content-length", str(len(body)).encode()))
@@ -240,20 +253,41 @@ class GzipRequests:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app({**scope, "headers": kept}, inflated_receive, send)
+        await self.app({**scope, "headers": kept}, inflated_receive, advertising_send)
 
 
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Inflate one gzip member, refusing (413) output over ``limit`` bytes."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+def _unsupported(coding: str, why: str = "") -> DomainError:
+    return DomainError(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        f"The request body's Content-Encoding is not supported{why}. Send it as it is, "
+        f"or (JSON bodies only) in one of: {', '.join(REQUEST_CODINGS)}.",
+        {"content_encoding": coding, "accepted": list(REQUEST_CODINGS)},
+    )
+
+
+def _inflate(data: bytes, coding: str, limit: int) -> bytes:
+    """Inflate one ``gzip`` member or one ``deflate-dict`` stream, refusing (413) output
+    over ``limit`` bytes."""
+    broken = DomainError(
+        ErrorCode.INVALID,
+        f"The request body is not one complete {coding} stream. Send it again, "
+        "compressed whole.",
+        {"content_encoding": coding},
+    )
+    if coding == "gzip":
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    else:
+        try:
+            dictionary = stream_dictionary(data)
+        except ValueError as exc:
+            raise broken from exc
+        if dictionary is None:
+            raise _unsupported(coding, " with this dictionary (the app is newer than the server)")
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS, zdict=dictionary)
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error as exc:
-        raise DomainError(
-            ErrorCode.INVALID,
-            "The request body is not valid gzip. Send it again, compressed whole.",
-            {"content_encoding": "gzip"},
-        ) from exc
+        raise broken from exc
     if len(out) > limit or inflater.unconsumed_tail:
         raise DomainError(
             ErrorCode.PAYLOAD_TOO_LARGE,
@@ -262,12 +296,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
             {"max_bytes": limit},
         )
     if not inflater.eof or inflater.unused_data:
-        raise DomainError(
-            ErrorCode.INVALID,
-            "The request body is not one complete gzip stream. Send it again, compressed "
-            "whole.",
-            {"content_encoding": "gzip"},
-        )
+        raise broken
     return out
 
 
@@ -307,7 +336,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
     # Added first, so it runs inside BodySizeLimit: the compressed size is capped there.
-    app.add_middleware(GzipRequests)
+    app.add_middleware(CompressedRequests)
     app.add_middleware(BodySizeLimit, blob_max_bytes=settings.blob_max_bytes)
 
     @app.get("/v1/health", response_model=HealthOut, tags=["health"], summary="Liveness")

@@ -20,7 +20,7 @@ import gzip
 import hashlib
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from json import dumps as json_dumps
 from typing import Any, TypeVar
@@ -59,6 +59,7 @@ from proapp.api.models import (
 from proapp.api.ports import DEFAULT_PAGE_SIZE
 from proapp.api.urls import normalize_server_url
 from proapp.domain.models import Job, Page, User
+from proapp.domain.wire import DICTIONARY_CODING, deflate_with_dictionary, strip_defaults
 
 __all__ = [
     "CLIENT_ID_HEADER",
@@ -143,6 +144,11 @@ class MarketplaceClient:
         # One refresh at a time: concurrent calls that all got 401 share one refresh
         # instead of each rotating (and so killing) the others' refresh token.
         self._refresh_lock = asyncio.Lock()
+        # Content codings the server accepts on request bodies, as its last answer's
+        # Accept-Encoding said (RFC 7694); every server we talk to takes gzip. A coding
+        # it refused once (415: e.g. a dictionary it does not know) is not used again.
+        self._request_codings: frozenset[str] = frozenset({"gzip"})
+        self._refused_codings: set[str] = set()
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
             transport=transport or httpx.AsyncHTTPTransport(verify=tls_context(), retries=0),
@@ -306,10 +312,25 @@ class MarketplaceClient:
             AuthenticationError: the session ended and could not be refreshed.
             ApiError: any other failure.
         """
-        body, headers = push_request_body(mutations, resume_from)
-        response = await self._authorized(
-            "POST", "/v1/sync/push", content=body, headers={**headers, CLIENT_ID_HEADER: client_id}
-        )
+        body, headers = push_request_body(mutations, resume_from, self._request_codings)
+        try:
+            response = await self._authorized(
+                "POST", "/v1/sync/push", content=body,
+                headers={**headers, CLIENT_ID_HEADER: client_id},
+            )  # fmt: skip
+        except ApiError as exc:
+            coding = headers.get("Content-Encoding")
+            if exc.status != 415 or coding is None:
+                raise
+            # Refused before anything ran (e.g. a server older than our dictionary):
+            # send the same push once more in a coding it takes.
+            self._refused_codings.add(coding)
+            self._request_codings -= {coding}
+            body, headers = push_request_body(mutations, resume_from, self._request_codings)
+            response = await self._authorized(
+                "POST", "/v1/sync/push", content=body,
+                headers={**headers, CLIENT_ID_HEADER: client_id},
+            )  # fmt: skip
         return self._parse(response, PushResponse)
 
     async def pull(self, client_id: str, cursor: str | None, limit: int = 200) -> PullResponse:
@@ -491,6 +512,10 @@ class MarketplaceClient:
                 f"The connection to {self._base_url} failed. Try again in a moment.",
             ) from exc
         logger.debug("%s %s -> %s", method, path, response.status_code)
+        advertised = response.headers.get("Accept-Encoding")
+        if advertised is not None:
+            codings = {c.split(";")[0].strip().lower() for c in advertised.split(",")}
+            self._request_codings = frozenset(codings - self._refused_codings - {""})
         if response.is_success:
             return response
         raise error_from_response(response, unauthorized_message=unauthorized_message)
@@ -631,27 +656,38 @@ def error_from_response(
 
 
 GZIP_MIN_BYTES = 256
-"""Request bodies from this size are sent gzipped (smaller ones gain nothing)."""
+"""Without a dictionary, bodies from this size are sent gzipped (smaller gain nothing)."""
 
 
 def push_request_body(
-    mutations: Sequence[PushMutation], resume_from: int | None = None
+    mutations: Sequence[PushMutation],
+    resume_from: int | None = None,
+    codings: Collection[str] = ("gzip",),
 ) -> tuple[bytes, dict[str, str]]:
     """The exact bytes and content headers of a ``POST /v1/sync/push`` (docs/SYNC.md).
 
-    Compact JSON without the values the server assumes anyway (a null ``base_version``),
-    gzipped (``Content-Encoding: gzip``) when that makes it smaller: most pushes carry
-    one or a few mutations, whose key names and UUIDs make up most of the bytes.
+    Compact JSON without the values the server assumes anyway (a null ``base_version``,
+    arguments equal to their defaults: `proapp.domain.wire.strip_defaults`), then the
+    smallest the server accepts (``codings``, from its ``Accept-Encoding``):
+    ``deflate-dict`` (zlib from the shared push dictionary, which gains even on a
+    single small mutation), else gzip from `GZIP_MIN_BYTES`, else as it is.
     """
-    body: dict[str, Any] = {
-        "mutations": [m.model_dump(mode="json", exclude_defaults=True) for m in mutations]
-    }
+    wire: list[dict[str, Any]] = []
+    for mutation in mutations:
+        data = mutation.model_dump(mode="json", exclude_defaults=True)
+        data["args"] = strip_defaults(mutation.name, mutation.args)
+        wire.append(data)
+    body: dict[str, Any] = {"mutations": wire}
     if resume_from is not None:
         body["resume_from"] = resume_from
     raw = json_dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json"}
-    if len(raw) >= GZIP_MIN_BYTES:
-        packed = gzip.compress(raw, compresslevel=6, mtime=0)
-        if len(packed) < len(raw):
-            return packed, {**headers, "Content-Encoding": "gzip"}
+    if DICTIONARY_CODING in codings:
+        packed, coding = deflate_with_dictionary(raw), DICTIONARY_CODING
+    elif "gzip" in codings and len(raw) >= GZIP_MIN_BYTES:
+        packed, coding = gzip.compress(raw, compresslevel=6, mtime=0), "gzip"
+    else:
+        return raw, headers
+    if len(packed) < len(raw):
+        return packed, {**headers, "Content-Encoding": coding}
     return raw, headers

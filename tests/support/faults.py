@@ -20,6 +20,7 @@ import json
 import os
 import random
 import threading
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,6 +29,8 @@ from pathlib import Path
 import httpx
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
+
+from proapp.domain.wire import DICTIONARY_CODING, stream_dictionary
 
 __all__ = [
     "FILE_KEYRING_ENV",
@@ -95,11 +98,23 @@ class FaultPlan:
         return Fault.PASS
 
 
+def decoded_body(content: bytes, coding: str | None) -> bytes:
+    """A request body without its content coding: gzip, or ``deflate-dict`` (zlib from
+    the push dictionary its header names; `proapp.domain.wire`)."""
+    coding = (coding or "").lower()
+    if coding == "gzip":
+        return gzip.decompress(content)
+    if coding == DICTIONARY_CODING:
+        dictionary = stream_dictionary(content)
+        assert dictionary is not None, "a push dictionary this code does not know"
+        return zlib.decompressobj(zdict=dictionary).decompress(content)
+    assert coding in ("", "identity"), coding
+    return content
+
+
 def _plain(request: httpx.Request) -> bytes:
-    """The request body without its content coding (the client gzips larger pushes)."""
-    if request.headers.get("Content-Encoding", "").lower() == "gzip":
-        return gzip.decompress(request.content)
-    return request.content
+    """The request body without its content coding (the client compresses pushes)."""
+    return decoded_body(request.content, request.headers.get("Content-Encoding"))
 
 
 def _copy(request: httpx.Request, content: bytes | None = None) -> httpx.Request:

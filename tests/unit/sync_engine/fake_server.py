@@ -10,7 +10,6 @@ harness; `ScriptedFaultPlan` fires exact faults for focused tests.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import random
@@ -23,6 +22,8 @@ from typing import Any
 import httpx
 
 from proapp.domain.commands import PRO_COMMANDS
+from proapp.domain.wire import DICTIONARY_CODING
+from tests.support.faults import decoded_body
 
 USER = {
     "id": "8a0c1f2e-0000-4000-8000-000000000001",
@@ -52,6 +53,10 @@ class FaultPlan:
 
     def fault_for(self, request: httpx.Request) -> Fault | None:  # noqa: ARG002 - hook
         return None
+
+
+REQUEST_CODINGS = ("gzip", DICTIONARY_CODING)
+"""What `marketplace.app.REQUEST_CODINGS` accepts (unit tests do not import the server)."""
 
 
 @dataclass
@@ -219,6 +224,8 @@ class FakeSyncServer:
             response = self._dispatch(request)
         if fault is Fault.LOST_RESPONSE:
             raise httpx.ReadError("fault: lost response", request=request)
+        # As the real server: the request codings it accepts, on every answer (RFC 7694).
+        response.headers["Accept-Encoding"] = ", ".join(REQUEST_CODINGS)
         return response
 
     def _dispatch(self, request: httpx.Request) -> httpx.Response:
@@ -300,10 +307,7 @@ class FakeSyncServer:
 
     def _push(self, request: httpx.Request) -> httpx.Response:
         client_id = request.headers["X-Client-Id"]
-        content = request.content
-        if request.headers.get("Content-Encoding") == "gzip":  # as the real server does
-            content = gzip.decompress(content)
-        body = json.loads(content)
+        body = json.loads(decoded_body(request.content, request.headers.get("Content-Encoding")))
         mutations = body["mutations"]
         assert len(mutations) <= 100, "batch too large"
         mids = [m["mid"] for m in mutations]
