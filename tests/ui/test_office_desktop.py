@@ -50,8 +50,9 @@ def desk(browser: Browser, tmp_path: Path) -> Iterator[Phone]:
 def scroll_into(desk: Phone, container: str, identifier: str, *, steps: int = 30) -> None:
     """Wheel the list ``container`` (with the pointer over it: a desktop page has
     several lists side by side) until ``identifier`` is built and fully on screen."""
-    box = desk.wait(container).bounding_box()
-    assert box is not None, f"{container} has no box"
+    # Attached is not yet laid out: under load the list can be in the tree a moment
+    # before it has a box.
+    box = wait_until(lambda: desk.wait(container).bounding_box(), f"{container} laid out")
     desk.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     height = desk.viewport["height"]
     for _ in range(steps):
