@@ -58,10 +58,10 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
-from sqlalchemy import ColumnElement, Engine, and_, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, false, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -332,7 +332,8 @@ def _push_batch(
             results.append(MutationResultOut.model_validate(done.result))
         batch.finish(session)
         if stored:
-            session.execute(insert(orm.SyncResult), stored)
+            # Core executemany, as `batch.finish` does (no per-row ORM bookkeeping).
+            session.connection().execute(insert(cast(Table, orm.SyncResult.__table__)), stored)
             record.last_mid = last_mid
             record.updated_at = clock()
     return PushOut(last_mid=last_mid, results=results, stopped=stopped)
