@@ -164,6 +164,7 @@ _COLUMNS = (
     "reject_details, resolution, resolved_ms, replaces_mid"
 )
 _UNSENT = "('pending', 'in_flight')"
+_SET_STATE_CHUNK = 500
 
 
 def _entry(row: Sequence[Any]) -> OutboxEntry:
@@ -335,16 +336,19 @@ class Outbox:
         return self._set_state(mids, "applied", tx)
 
     def _set_state(self, mids: Iterable[int], state: str, tx: Transaction | None) -> int:
-        mids = list(mids)
+        # One UPDATE for a whole push's rows (in chunks that stay under SQLite's oldest
+        # limit of 999 parameters), not one statement per row.
+        mids = list(dict.fromkeys(mids))
         changed = 0
         with self._store.writing(tx) as t:
             now = self._store.now_ms()
-            for mid in mids:
+            for start in range(0, len(mids), _SET_STATE_CHUNK):
+                chunk = mids[start:start + _SET_STATE_CHUNK]
                 cur = t.execute(
                     "UPDATE outbox SET state = ?, updated_ms = ?, "
                     "last_error = CASE WHEN ? = 'applied' THEN NULL ELSE last_error END "
-                    f"WHERE mid = ? AND state IN {_UNSENT}",
-                    (state, now, state, mid),
+                    f"WHERE mid IN ({_placeholders(len(chunk))}) AND state IN {_UNSENT}",
+                    (state, now, state, *chunk),
                 )
                 changed += cur.rowcount
         return changed
