@@ -198,15 +198,23 @@ def registered_commands() -> Mapping[str, CommandSpec[Any]]:
     return dict(_REGISTRY)
 
 
+_handlers_loaded = False
+
+
 def _load_handlers() -> None:
     # Importing the handler modules registers them; done lazily so that importing the
-    # framework alone never creates an import cycle.
+    # framework alone never creates an import cycle. Once is enough (a sync push looks
+    # up a command for every mutation, and import_module is not free).
+    global _handlers_loaded
+    if _handlers_loaded:
+        return
     importlib.import_module("marketplace.commands.pro")
     try:
         importlib.import_module("marketplace.customer.commands")
     except ModuleNotFoundError as exc:  # the customer side registers itself when present
         if exc.name not in {"marketplace.customer", "marketplace.customer.commands"}:
             raise
+    _handlers_loaded = True
 
 
 def _canonical_json(value: Any) -> str:
