@@ -171,18 +171,21 @@ def _entry(row: Sequence[Any]) -> OutboxEntry:
     rejection = None
     if row[12] is not None:
         rejection = Rejection(code=row[12], message=row[13] or "", details=json.loads(row[14]))
+    # A push reads its whole batch through here: a queued row's three times are
+    # usually one and the same moment, converted once (datetimes are immutable).
+    created_at = from_ms(row[9])
     return OutboxEntry(
         mid=row[0],
         mutation_id=row[1],
         name=row[2],
         args=json.loads(row[3]),
         base_version=row[4],
-        blob_hashes=tuple(json.loads(row[5])),
+        blob_hashes=tuple(json.loads(row[5])) if row[5] != "[]" else (),
         state=MutationState(row[6]),
         attempts=row[7],
-        next_attempt_at=from_ms(row[8]),
-        created_at=from_ms(row[9]),
-        updated_at=from_ms(row[10] if row[10] is not None else row[9]),
+        next_attempt_at=created_at if row[8] == row[9] else from_ms(row[8]),
+        created_at=created_at,
+        updated_at=created_at if row[10] is None or row[10] == row[9] else from_ms(row[10]),
         last_error=row[11],
         rejection=rejection,
         resolution=Resolution(row[15]) if row[15] is not None else None,
