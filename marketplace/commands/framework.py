@@ -142,9 +142,9 @@ class CommandSpec(Generic[ArgsT]):
     roles: frozenset[Role]
     success_status: int = 200
     savepoint: bool = True
-    """False: the handler refuses (raises `DomainError`) only before its first write,
-    so it needs no savepoint of its own (checked on every refusal, see
-    `execute_command`)."""
+    """False: the handler refuses (raises `DomainError`) only before its first write
+    (or after an ``insert_row(unless_exists=True)`` that wrote nothing), so it needs no
+    savepoint of its own (checked on every refusal, see `execute_command`)."""
 
 
 _REGISTRY: dict[str, CommandSpec[Any]] = {}
@@ -166,7 +166,9 @@ def handler(
     (staff only, assigned technician) belong in the handler.
 
     ``savepoint=False`` is for handlers that check everything before they write
-    anything (their only refusals come before the first write): they then skip the
+    anything (their only refusals come before the first write, or after an
+    ``insert_row(unless_exists=True)`` that found the row and wrote nothing, which does
+    not count as a write): they then skip the
     per-command SAVEPOINT, which is a fair share of a small command's cost in a sync
     batch. A refusal after a write is caught and fails the whole transaction (see
     `execute_command`), so a wrong flag can never commit half a command.
