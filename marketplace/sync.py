@@ -58,10 +58,10 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
-from sqlalchemy import ColumnElement, Engine, and_, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, and_, delete, false, func, insert, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -275,12 +275,18 @@ def push(
     """
     require_pro(actor)
     try:
-        client_pk, last_mid = _open_client(factory, actor, client_id, body.resume_from, clock)
-        if not body.mutations:
-            return PushOut(last_mid=last_mid, results=[], stopped=None)
         for attempt in range(3):
             try:
-                return _push_batch(factory, actor, client_pk, body, settings, clock)
+                out = _push_batch(factory, actor, client_id, body, settings, clock)
+                if out is None:
+                    # The install's first push: its record is created in a transaction
+                    # of its own (a concurrent first push may win that race; fine),
+                    # then the batch runs as for any known install.
+                    _create_client(factory, actor, client_id, clock)
+                    out = _push_batch(factory, actor, client_id, body, settings, clock)
+                if out is None:  # pragma: no cover - the record was just created
+                    raise AssertionError("the sync client record vanished")
+                return out
             except IntegrityError:
                 # A REST call with one of the batch's idempotency keys raced us and
                 # committed first: the whole batch rolled back, and the retry replays
@@ -295,18 +301,32 @@ def push(
 
 
 def _push_batch(
-    factory: SessionFactory, actor: Actor, client_pk: int, body: PushIn,
+    factory: SessionFactory, actor: Actor, client_id: str, body: PushIn,
     settings: Settings, clock: Clock,
-) -> PushOut:
+) -> PushOut | None:
     """The batch in ONE transaction, committed once: every effect, its stored result and
-    the new ``last_mid`` become durable together, or (a crash, a 503) none of them."""
+    the new ``last_mid`` become durable together, or (a crash, a 503) none of them.
+    None (nothing done) if the install has no record yet.
+
+    ``resume_from`` moves a record that has processed nothing yet (``last_mid ==
+    base_mid``) to ``resume_from - 1``; a record with history ignores it.
+    """
     with factory() as session, session.begin(), remember_visible_jobs(session):
         # Lock the install's row first, once for the batch: concurrent pushes of one
         # install queue here, so the check of last_mid and its update cannot interleave
         # (exactly once); the second of two identical pushes replays the first.
         record = session.scalars(
-            select(orm.SyncClient).where(orm.SyncClient.id == client_pk).with_for_update()
-        ).one()
+            select(orm.SyncClient)
+            .where(orm.SyncClient.user_id == actor.user_id,
+                   orm.SyncClient.client_id == client_id)
+            .with_for_update()
+        ).one_or_none()
+        if record is None:
+            return None
+        if body.resume_from is not None and record.last_mid == record.base_mid:
+            record.last_mid = record.base_mid = body.resume_from - 1
+            record.updated_at = clock()
+        client_pk = record.id
         last_mid = record.last_mid
         results: list[MutationResultOut] = []
         stored: list[dict[str, Any]] = []
@@ -332,47 +352,31 @@ def _push_batch(
             results.append(MutationResultOut.model_validate(done.result))
         batch.finish(session)
         if stored:
-            session.execute(insert(orm.SyncResult), stored)
+            # Core executemany, as `batch.finish` does (no per-row ORM bookkeeping).
+            session.connection().execute(insert(cast(Table, orm.SyncResult.__table__)), stored)
             record.last_mid = last_mid
             record.updated_at = clock()
     return PushOut(last_mid=last_mid, results=results, stopped=stopped)
 
 
-def _open_client(
-    factory: SessionFactory, actor: Actor, client_id: str, resume_from: int | None,
-    clock: Clock,
-) -> tuple[int, int]:
-    """The install's record (created on its first push); returns (pk, last_mid).
-
-    ``resume_from`` moves a record that has processed nothing yet (``last_mid ==
-    base_mid``) to ``resume_from - 1``; a record with history ignores it.
-    """
-    for attempt in range(3):
-        try:
-            with factory() as session, session.begin():
-                now = clock()
-                record = session.scalars(
-                    select(orm.SyncClient)
-                    .where(orm.SyncClient.user_id == actor.user_id,
-                           orm.SyncClient.client_id == client_id)
-                    .with_for_update()
-                ).one_or_none()
-                if record is None:
-                    record = orm.SyncClient(
-                        user_id=actor.user_id, client_id=client_id, last_mid=0, base_mid=0,
-                        created_at=now, updated_at=now,
-                    )
-                    session.add(record)
-                if resume_from is not None and record.last_mid == record.base_mid:
-                    record.last_mid = record.base_mid = resume_from - 1
-                    record.updated_at = now
-                session.flush()
-                return record.id, record.last_mid
-        except IntegrityError:
-            # A concurrent first push of the same install created the record; use it.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+def _create_client(factory: SessionFactory, actor: Actor, client_id: str, clock: Clock) -> None:
+    """Create the install's record (``last_mid`` 0) unless it exists."""
+    try:
+        with factory() as session, session.begin():
+            now = clock()
+            exists = session.scalar(
+                select(orm.SyncClient.id)
+                .where(orm.SyncClient.user_id == actor.user_id,
+                       orm.SyncClient.client_id == client_id)
+            )
+            if exists is None:
+                session.add(orm.SyncClient(
+                    user_id=actor.user_id, client_id=client_id, last_mid=0, base_mid=0,
+                    created_at=now, updated_at=now,
+                ))
+    except IntegrityError:
+        # A concurrent first push of the same install created the record; use it.
+        pass
 
 
 def _process(

@@ -82,9 +82,12 @@ def sync_push(
     sent gzipped (``Content-Encoding: gzip``, at most 2 MiB once inflated)."""
     maybe_run_maintenance(request.app.state, factory, clock, settings)
     try:
-        return push(factory, actor, str(client_id), body, settings=settings, clock=clock)
+        out = push(factory, actor, str(client_id), body, settings=settings, clock=clock)
     except SyncUnavailable as exc:
         return unavailable(exc)
+    # Serialised straight to JSON by pydantic-core; returned as is, FastAPI would dump
+    # the validated PushOut to Python objects first and then encode those.
+    return Response(content=out.model_dump_json(), media_type="application/json")
 
 
 @router.get(

@@ -22,10 +22,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -91,13 +93,29 @@ class CommandContext:
         if change not in self.changes:
             self.changes.append(change)
 
-    def insert_row(self, model: type[orm.Base], values: Mapping[str, Any]) -> None:
+    def insert_row(self, model: type[orm.Base], values: Mapping[str, Any], *,
+                   unless_exists: bool = False) -> bool:
         """INSERT one row of ``model`` now, as a plain statement on the transaction's
         connection: no unit of work (the object is not in the session), which is much
         cheaper for a row the command only creates. Counts as a write for
-        ``savepoint=False`` handlers."""
-        self.session.connection().execute(_insert_statement(model), dict(values))
-        self.session.info[_WRITES] = self.session.info.get(_WRITES, 0) + 1
+        ``savepoint=False`` handlers.
+
+        ``unless_exists``: if a row with the same primary key exists, write nothing
+        (``ON CONFLICT DO NOTHING``) and return False. One statement instead of a SELECT
+        followed by the INSERT, and a row a concurrent transaction committed first is
+        found too (PostgreSQL waits for it) instead of failing the whole transaction
+        with a duplicate key. Nothing was written then, so a handler may still refuse.
+        """
+        connection = self.session.connection()
+        if unless_exists:
+            statement = _insert_unless_exists_statement(model, connection.dialect.name)
+        else:
+            statement = _insert_statement(model)
+        result = connection.execute(statement, dict(values))
+        written = not unless_exists or result.rowcount == 1
+        if written:
+            self.session.info[_WRITES] = self.session.info.get(_WRITES, 0) + 1
+        return written
 
     def ensure_base_version(self, entity: str, current_version: int) -> None:
         """Refuse with ``stale_base`` if the client edited an older copy (sync push)."""
@@ -124,9 +142,9 @@ class CommandSpec(Generic[ArgsT]):
     roles: frozenset[Role]
     success_status: int = 200
     savepoint: bool = True
-    """False: the handler refuses (raises `DomainError`) only before its first write,
-    so it needs no savepoint of its own (checked on every refusal, see
-    `execute_command`)."""
+    """False: the handler refuses (raises `DomainError`) only before its first write
+    (or after an ``insert_row(unless_exists=True)`` that wrote nothing), so it needs no
+    savepoint of its own (checked on every refusal, see `execute_command`)."""
 
 
 _REGISTRY: dict[str, CommandSpec[Any]] = {}
@@ -148,7 +166,9 @@ def handler(
     (staff only, assigned technician) belong in the handler.
 
     ``savepoint=False`` is for handlers that check everything before they write
-    anything (their only refusals come before the first write): they then skip the
+    anything (their only refusals come before the first write, or after an
+    ``insert_row(unless_exists=True)`` that found the row and wrote nothing, which does
+    not count as a write): they then skip the
     per-command SAVEPOINT, which is a fair share of a small command's cost in a sync
     batch. A refusal after a write is caught and fails the whole transaction (see
     `execute_command`), so a wrong flag can never commit half a command.
@@ -180,15 +200,23 @@ def registered_commands() -> Mapping[str, CommandSpec[Any]]:
     return dict(_REGISTRY)
 
 
+_handlers_loaded = False
+
+
 def _load_handlers() -> None:
     # Importing the handler modules registers them; done lazily so that importing the
-    # framework alone never creates an import cycle.
+    # framework alone never creates an import cycle. Once is enough (a sync push looks
+    # up a command for every mutation, and import_module is not free).
+    global _handlers_loaded
+    if _handlers_loaded:
+        return
     importlib.import_module("marketplace.commands.pro")
     try:
         importlib.import_module("marketplace.customer.commands")
     except ModuleNotFoundError as exc:  # the customer side registers itself when present
         if exc.name not in {"marketplace.customer", "marketplace.customer.commands"}:
             raise
+    _handlers_loaded = True
 
 
 def _canonical_json(value: Any) -> str:
@@ -337,11 +365,14 @@ class CommandBatch:
                  "entity_id": entity_id, "changed_at": now}
                 for i, (entity, entity_id, now) in enumerate(entries)
             ]
+        # Plain multi-row INSERTs on the connection (executemany), like
+        # `CommandContext.insert_row`: the ORM's bulk path would inspect every row first.
+        connection = session.connection()
         if rows:
-            session.execute(insert(orm.Change), rows)
+            connection.execute(_insert_statement(orm.Change), rows)
         records, self.records = self.records, []
         if records:
-            session.execute(insert(orm.IdempotencyRecord), records)
+            connection.execute(_insert_statement(orm.IdempotencyRecord), records)
 
 
 def _idempotency_scope(actor: Actor) -> str:
@@ -456,6 +487,23 @@ _WRITES = "marketplace.commands.writes"
 def _insert_statement(model: type[orm.Base]) -> Any:
     # One statement object per table, so SQLAlchemy compiles it once.
     return model.__table__.insert()  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _insert_unless_exists_statement(model: type[orm.Base], dialect: str) -> Any:
+    # INSERT ... ON CONFLICT (primary key) DO NOTHING, in the dialect's own construct
+    # (both databases we run on have it); cached like `_insert_statement`. SQLAlchemy
+    # reports an INSERT's rowcount (0: nothing written) only when asked to keep it.
+    table = cast(Table, model.__table__)
+    key = list(table.primary_key.columns)
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql_insert(table).on_conflict_do_nothing(index_elements=key)
+    elif dialect == "sqlite":
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=key)
+    else:
+        raise NotImplementedError(f"insert_row(unless_exists=True) on {dialect}")
+    return statement.execution_options(preserve_rowcount=True)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -34,7 +34,6 @@ from marketplace.serialize import (
     estimate_model,
     job_model,
     ledger_entry_model,
-    message_model,
     photo_model,
     request_model,
     trip_charges,
@@ -59,6 +58,7 @@ from proapp.domain import (
     JobStatus,
     LedgerEntryKind,
     LineItem,
+    Message,
     MessageAuthorRole,
     MessageSendArgs,
     PhotoAttachArgs,
@@ -565,13 +565,11 @@ def report_defective(ctx: CommandContext, args: JobReportDefectiveArgs) -> dict[
 def send_message(ctx: CommandContext, args: MessageSendArgs) -> dict[str, Any]:
     """Send a message about one job or request through the marketplace (R10).
 
-    Every check comes before the one write (hence no savepoint), and the row is written
+    No savepoint: the only write is the message row, and the one refusal after it (the
+    id is taken) is a write that did not happen (``unless_exists``). The row is written
     with one INSERT statement rather than through the session's unit of work: a sync
     push may carry a hundred of these in one transaction.
     """
-    exists = ctx.session.scalar(select(orm.Message.id).where(orm.Message.id == args.message_id))
-    if exists is not None:
-        raise _conflict_existing("message", args.message_id)
     if args.job_id is not None:
         business_id = load_job(ctx.session, ctx.actor, args.job_id).business_id
     else:
@@ -585,9 +583,16 @@ def send_message(ctx: CommandContext, args: MessageSendArgs) -> dict[str, Any]:
         ).value,
         "body": args.body, "sent_at": ctx.now,
     }
-    ctx.insert_row(orm.Message, values)
+    if not ctx.insert_row(orm.Message, values, unless_exists=True):
+        raise _conflict_existing("message", args.message_id)
     ctx.changed(business_id, "message", args.message_id)
-    return message_model(orm.Message(**values)).model_dump(mode="json")
+    # The answer straight from the values written (what `message_model` makes of the
+    # row), without building an ORM object only to read it back.
+    message = Message.model_validate({
+        key: values[key]
+        for key in ("id", "job_id", "request_id", "author_id", "author_role", "body", "sent_at")
+    })
+    return message.model_dump(mode="json")
 
 
 @handler("photo.attach", success_status=201)

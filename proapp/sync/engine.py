@@ -66,6 +66,7 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -149,6 +150,10 @@ MAX_PULL_PAGES = 10_000
 """Pages per round at most; a longer catch-up continues next round from the cursor."""
 MAX_PUSH_ROUNDS = 1_000
 """Push requests per round at most (a guard against a server that never progresses)."""
+COUNTS_REFRESH_S = 0.5
+"""While a long queue drains, the pending count shown is re-read at most this often (it
+is always re-read at the end of the round): a person cannot follow faster updates, and
+with thousands queued each re-read costs more than sending a batch locally does."""
 DOWNLOAD_BATCH = 20
 """Images downloaded per round at most (the rest follow in later rounds)."""
 DOWNLOAD_RETRY_S = 300.0
@@ -750,6 +755,7 @@ class SyncEngine:
         resume_from: int | None = None
         tried_resume = False
         taken: list[OutboxEntry] | None = None
+        counts_at: float | None = None
         for _round in range(MAX_PUSH_ROUNDS):
             batch = taken if taken is not None else await self._db(self._take_batch, force)
             taken = None
@@ -759,7 +765,9 @@ class SyncEngine:
             self.status.update(phase=SyncPhase.PUSHING)
             mids = [e.mid for e in batch]
             self._in_flight = mids
-            await self._refresh_counts()
+            if counts_at is None or time.monotonic() - counts_at >= COUNTS_REFRESH_S:
+                await self._refresh_counts()
+                counts_at = time.monotonic()
             response = await self._api.push(
                 client_id,
                 [

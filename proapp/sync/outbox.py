@@ -164,24 +164,28 @@ _COLUMNS = (
     "reject_details, resolution, resolved_ms, replaces_mid"
 )
 _UNSENT = "('pending', 'in_flight')"
+_SET_STATE_CHUNK = 500
 
 
 def _entry(row: Sequence[Any]) -> OutboxEntry:
     rejection = None
     if row[12] is not None:
         rejection = Rejection(code=row[12], message=row[13] or "", details=json.loads(row[14]))
+    # A push reads its whole batch through here: a queued row's three times are
+    # usually one and the same moment, converted once (datetimes are immutable).
+    created_at = from_ms(row[9])
     return OutboxEntry(
         mid=row[0],
         mutation_id=row[1],
         name=row[2],
         args=json.loads(row[3]),
         base_version=row[4],
-        blob_hashes=tuple(json.loads(row[5])),
+        blob_hashes=tuple(json.loads(row[5])) if row[5] != "[]" else (),
         state=MutationState(row[6]),
         attempts=row[7],
-        next_attempt_at=from_ms(row[8]),
-        created_at=from_ms(row[9]),
-        updated_at=from_ms(row[10] if row[10] is not None else row[9]),
+        next_attempt_at=created_at if row[8] == row[9] else from_ms(row[8]),
+        created_at=created_at,
+        updated_at=created_at if row[10] is None or row[10] == row[9] else from_ms(row[10]),
         last_error=row[11],
         rejection=rejection,
         resolution=Resolution(row[15]) if row[15] is not None else None,
@@ -335,16 +339,19 @@ class Outbox:
         return self._set_state(mids, "applied", tx)
 
     def _set_state(self, mids: Iterable[int], state: str, tx: Transaction | None) -> int:
-        mids = list(mids)
+        # One UPDATE for a whole push's rows (in chunks that stay under SQLite's oldest
+        # limit of 999 parameters), not one statement per row.
+        mids = list(dict.fromkeys(mids))
         changed = 0
         with self._store.writing(tx) as t:
             now = self._store.now_ms()
-            for mid in mids:
+            for start in range(0, len(mids), _SET_STATE_CHUNK):
+                chunk = mids[start:start + _SET_STATE_CHUNK]
                 cur = t.execute(
                     "UPDATE outbox SET state = ?, updated_ms = ?, "
                     "last_error = CASE WHEN ? = 'applied' THEN NULL ELSE last_error END "
-                    f"WHERE mid = ? AND state IN {_UNSENT}",
-                    (state, now, state, mid),
+                    f"WHERE mid IN ({_placeholders(len(chunk))}) AND state IN {_UNSENT}",
+                    (state, now, state, *chunk),
                 )
                 changed += cur.rowcount
         return changed

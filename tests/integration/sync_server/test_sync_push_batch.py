@@ -67,6 +67,34 @@ def test_refusals_in_a_batch_keep_their_neighbours_and_the_feed_gap_free(
     assert _feed(world, crew.biz)[len(before):] == feed
 
 
+def test_a_message_id_taken_before_the_batch_is_refused_and_writes_nothing(
+    crew: Crew, world: World
+) -> None:
+    # message.send writes with INSERT ... ON CONFLICT DO NOTHING and no savepoint: a
+    # taken id (committed by an earlier REST call under another key) is a refusal
+    # that changed nothing, and the batch around it goes on.
+    job = crew.job(crew.tess)
+    taken = message(job, "first, by REST")
+    assert crew.tess.command("/v1/messages", taken).status_code == 201
+    again = crew.tess.command("/v1/messages", message(job, "same id", taken["message_id"]))
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    device = Device(crew.tess)
+    before = _feed(world, crew.biz)
+    batch = [device.mutation("message.send", message(job, "one")),
+             device.mutation("message.send", message(job, "dup", taken["message_id"])),
+             device.mutation("message.send", message(job, "two"))]
+    results = device.push(batch).json()["results"]
+    assert [(r["status"], (r["error"] or {}).get("code")) for r in results] == [
+        ("applied", None), ("rejected", "conflict"), ("applied", None)]
+    with world.session_factory() as s:
+        assert s.get_one(orm.Message, taken["message_id"]).body == "first, by REST"
+        bodies = sorted(s.scalars(select(orm.Message.body)
+                                  .where(orm.Message.job_id == job)).all())
+    assert bodies == ["first, by REST", "one", "two"]
+    assert [entity_id for _seq, _entity, entity_id in _feed(world, crew.biz)[len(before):]] == [
+        batch[0]["args"]["message_id"], batch[2]["args"]["message_id"]]
+
+
 def test_a_key_used_twice_in_one_batch_replays_the_first_outcome(crew: Crew) -> None:
     job = crew.job(crew.tess)
     device = Device(crew.tess)

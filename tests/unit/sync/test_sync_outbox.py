@@ -292,3 +292,19 @@ def test_reset_in_flight_after_restart(outbox: Outbox) -> None:
     outbox.mark_in_flight([entry.mid])
     assert outbox.reset_in_flight() == 1
     assert outbox.get(entry.mid).state is MutationState.PENDING  # type: ignore[union-attr]
+
+
+def test_marking_many_rows_at_once_counts_only_unanswered_ones(
+    store: Store, outbox: Outbox
+) -> None:
+    # More rows than one statement takes (chunks), an answered row, a repeated mid, and
+    # a mid that does not exist: only pending or in-flight rows change, each once.
+    with store.transaction() as tx:
+        mids = [outbox.enqueue(tx, "message.send", message_args()).mid for _ in range(1_203)]
+    outbox.mark_rejected(mids[7], "forbidden", "Not your job.")
+    assert outbox.mark_in_flight([*mids, mids[0], 99_999]) == 1_202
+    assert outbox.mark_applied(mids[:1_100]) == 1_099
+    status = outbox.status()
+    assert (status.applied, status.in_flight, status.rejected) == (1_099, 103, 1)
+    assert outbox.get(mids[7]).state is MutationState.REJECTED  # type: ignore[union-attr]
+    assert outbox.get(mids[-1]).state is MutationState.IN_FLIGHT  # type: ignore[union-attr]
