@@ -680,8 +680,9 @@ def pull_json(
 ) -> bytes:
     """`pull`, answered as the JSON body of `PullOut` (what the endpoint sends).
 
-    Cheaper than ``pull(...).model_dump_json()``: each entity is validated once (as its
-    domain model, when the page is read) and serialised once, straight to JSON.
+    Cheaper than ``pull(...).model_dump_json()``: each entity is made JSON-ready once
+    when the page is read (jobs and messages without their models' validators, see
+    `marketplace.serialize.job_documents`) and the page is serialised in one call.
     """
     return _pull(engine, factory, actor, client_id, cursor, limit).json()
 
