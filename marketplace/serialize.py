@@ -8,7 +8,8 @@ session; nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -35,7 +36,7 @@ from proapp.domain import (
     VisitStatus,
     rules,
 )
-from proapp.domain.models import Business
+from proapp.domain.models import Business, format_utc
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -62,9 +63,11 @@ __all__ = [
     "change_order_models",
     "compliance_document_model",
     "estimate_model",
+    "job_documents",
     "job_model",
     "job_models",
     "ledger_entry_model",
+    "message_document",
     "message_model",
     "photo_model",
     "request_model",
@@ -204,21 +207,55 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
     jobs (not three per job), so a page of a list or of a sync snapshot costs a handful
     of statements. The result is the same as :func:`job_model` row by row.
     """
+    # One validation of the whole nested job (the same validators as building each
+    # nested model on its own, with less overhead).
+    return [Job.model_validate(fields)
+            for fields in _job_fields(session, rows, _as_datetime)]
+
+
+def job_documents(session: Session, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Jobs as JSON-ready dicts: for each row exactly ``job_model(...).model_dump(
+    mode="json")``, built without running the `Job` validators.
+
+    For the sync pull, where validating and dumping each of thousands of jobs was most of
+    the server's time. What the rows hold was validated on the way in (every command
+    builds the domain models it stores), so this renders it the way the model would:
+    the same keys in the same order, defaults filled in, line totals computed, UTC
+    times in the one wire format (`format_utc`). ``tests/integration/server/
+    test_serialize_batch_server.py`` checks that validating a document and dumping it
+    again gives the document back. Devices still validate every entity against the
+    shared model when they read it from their cache. ``rows`` may be ORM rows or plain
+    column rows of ``jobs``.
+    """
+    return _job_fields(session, rows, format_utc)
+
+
+def _as_datetime(value: datetime) -> datetime:
+    return value
+
+
+def _job_fields(session: Session, rows: Sequence[Any],
+                moment: Callable[[datetime], Any]) -> list[dict[str, Any]]:
+    """The fields of each job in `Job`'s order, its relations loaded for all rows at
+    once; times passed through ``moment`` (as they are for validation, or formatted)."""
     # Plain column rows, not ORM entities: a snapshot page has thousands of windows and
     # building identity-mapped objects for them costs more than the queries. (The
     # session autoflushes, so pending changes are in what these statements read.)
-    windows: dict[str, list[Any]] = defaultdict(list)
+    # Rows are unpacked like tuples (far cheaper than reading a Row's attributes, which
+    # counts with thousands of windows per page), windows built here in their final form.
+    windows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     technicians: dict[str, list[str]] = defaultdict(list)
-    appointments: dict[str, Any] = {}
-    last_cancelled: dict[str, Any] = {}
+    appointments: dict[str, tuple[Any, ...]] = {}
+    last_cancelled: dict[str, tuple[Any, ...]] = {}
     for ids in _chunks([row.id for row in rows]):
-        for window in session.execute(
+        for job_id, window_id, start, end in session.execute(
             select(orm.PreferredWindow.job_id, orm.PreferredWindow.id,
                    orm.PreferredWindow.start_at, orm.PreferredWindow.end_at)
             .where(orm.PreferredWindow.job_id.in_(ids))
             .order_by(orm.PreferredWindow.job_id, orm.PreferredWindow.position)
         ).all():
-            windows[window.job_id].append(window)
+            windows[job_id].append(
+                {"id": window_id, "window": {"start": moment(start), "end": moment(end)}})
         for job_id, user_id in session.execute(
             select(orm.JobAssignment.job_id, orm.JobAssignment.user_id)
             .where(orm.JobAssignment.job_id.in_(ids))
@@ -230,24 +267,24 @@ def job_models(session: Session, rows: Sequence[orm.Job]) -> list[Job]:
         # (the first per job in this order, as in active_appointment). A cancelled job
         # keeps its last appointment, marked CANCELLED, so the pro's schedule can still
         # show the visit that will not happen on the day it was booked for.
-        for appointment in session.execute(
+        for job_id, *appointment in session.execute(
             select(orm.Appointment.job_id, orm.Appointment.id, orm.Appointment.start_at,
                    orm.Appointment.end_at, orm.Appointment.status,
                    orm.Appointment.reschedule_reason)
             .where(orm.Appointment.job_id.in_(ids))
             .order_by(orm.Appointment.created_at.desc(), orm.Appointment.id)
         ).all():
-            if appointment.status != AppointmentStatus.CANCELLED.value:
-                appointments.setdefault(appointment.job_id, appointment)
+            if appointment[3] != AppointmentStatus.CANCELLED.value:
+                appointments.setdefault(job_id, tuple(appointment))
             else:
-                last_cancelled.setdefault(appointment.job_id, appointment)
+                last_cancelled.setdefault(job_id, tuple(appointment))
     trips = trip_charges(session, rows)
     return [
         _job(row, windows.get(row.id, []), technicians.get(row.id, []),
              appointments.get(row.id) or (
                  last_cancelled.get(row.id) if row.status == JobStatus.CANCELLED.value
                  else None),
-             trips.get(row.id, (0, None))[0])
+             trips.get(row.id, (0, None))[0], moment)
         for row in rows
     ]
 
@@ -289,35 +326,54 @@ def trip_charges(session: Session, rows: Sequence[orm.Job]) -> dict[str, tuple[i
     return out
 
 
-def _job(row: orm.Job, windows: Sequence[Any], technician_ids: list[str],
-         appointment_row: Any | None, trip_charge_cents: int) -> Job:
-    """One job from its row and its relations (rows with the columns job_models reads)."""
-    appointment = None
-    if appointment_row is not None:
-        appointment = {
-            "id": appointment_row.id, "job_id": row.id,
-            "window": {"start": appointment_row.start_at, "end": appointment_row.end_at},
-            "status": appointment_row.status,
+def _job(row: Any, windows: list[dict[str, Any]], technician_ids: list[str],
+         appointment: tuple[Any, ...] | None, trip_charge_cents: int,
+         moment: Callable[[datetime], Any]) -> dict[str, Any]:
+    """One job's fields from its row and its relations as _job_fields loads them
+    (``appointment``: id, start, end, status, reschedule reason), keys in `Job`'s field
+    order (and its nested models')."""
+    appointment_fields = None
+    if appointment is not None:
+        appointment_id, start, end, status, reschedule_reason = appointment
+        appointment_fields = {
+            "id": appointment_id, "job_id": row.id,
+            "window": {"start": moment(start), "end": moment(end)},
+            "status": status,
             "assigned_technician_ids": list(technician_ids),
-            "reschedule_reason": appointment_row.reschedule_reason,
+            "reschedule_reason": reschedule_reason,
         }
-    # One validation of the whole nested job (the same validators as building each
-    # nested model on its own, with less overhead).
-    return _build(Job,
-        id=row.id, business_id=row.business_id, customer_id=row.customer_id,
-        origin=row.origin, service_id=row.service_id, estimate_id=row.estimate_id,
-        title=row.title, scope=row.scope, whats_included=list(row.whats_included),
-        line_items=list(row.line_items), location_type=row.location_type,
-        address=row.address, time_zone=row.time_zone, customer_name=row.customer_name,
-        customer_phone=row.customer_phone, status=row.status, ordered_at=row.ordered_at,
-        trip_charge_cents=trip_charge_cents,
-        preferred_windows=[
-            {"id": w.id, "window": {"start": w.start_at, "end": w.end_at}} for w in windows
-        ],
-        appointment=appointment, assigned_technician_ids=list(technician_ids),
-        price_cents=row.price_cents,
-        window_confirmation_due_at=row.window_confirmation_due_at, version=row.version,
-    )
+    return {
+        "id": row.id, "business_id": row.business_id, "customer_id": row.customer_id,
+        "origin": row.origin, "service_id": row.service_id, "estimate_id": row.estimate_id,
+        "title": row.title, "scope": row.scope, "whats_included": list(row.whats_included),
+        "line_items": [_line_item(line) for line in row.line_items],
+        "location_type": row.location_type,
+        "address": None if row.address is None else _address(row.address),
+        "time_zone": row.time_zone, "customer_name": row.customer_name,
+        "customer_phone": row.customer_phone, "status": row.status,
+        "ordered_at": moment(row.ordered_at),
+        "preferred_windows": windows,
+        "appointment": appointment_fields, "assigned_technician_ids": list(technician_ids),
+        "price_cents": row.price_cents, "trip_charge_cents": trip_charge_cents,
+        "window_confirmation_due_at": moment(row.window_confirmation_due_at),
+        "version": row.version,
+    }
+
+
+def _line_item(line: dict[str, Any]) -> dict[str, Any]:
+    # As `LineItem` dumps it: the stored keys it knows (a missing quantity is its
+    # default, 1) and the derived total.
+    quantity = line.get("quantity", 1)
+    return {"id": line["id"], "kind": line["kind"], "description": line["description"],
+            "quantity": quantity, "unit_price_cents": line["unit_price_cents"],
+            "total_cents": quantity * line["unit_price_cents"]}
+
+
+def _address(address: dict[str, Any]) -> dict[str, Any]:
+    # As `Address` dumps it (``line2`` defaults to "").
+    return {"line1": address["line1"], "line2": address.get("line2", ""),
+            "city": address["city"], "state": address["state"],
+            "postal_code": address["postal_code"]}
 
 
 def signature_model(row: orm.Signature) -> SignatureRecord:
@@ -368,6 +424,15 @@ def message_model(row: orm.Message) -> Message:
         id=row.id, job_id=row.job_id, request_id=row.request_id, author_id=row.author_id,
         author_role=row.author_role, body=row.body, sent_at=row.sent_at,
     )
+
+
+def message_document(row: Any) -> dict[str, Any]:
+    """A message as JSON-ready dict: ``message_model(row).model_dump(mode="json")``
+    without running the validators (see `job_documents` for why that is sound; the
+    pull sends many thousands of messages after a busy day)."""
+    return {"id": row.id, "job_id": row.job_id, "request_id": row.request_id,
+            "author_id": row.author_id, "author_role": row.author_role, "body": row.body,
+            "sent_at": format_utc(row.sent_at)}
 
 
 def ledger_entry_model(row: orm.LedgerEntry) -> LedgerEntry:

@@ -40,6 +40,7 @@ __all__ = [
     "FaultPlan",
     "FaultyTransport",
     "FileKeyring",
+    "raw_body",
 ]
 
 FILE_KEYRING_ENV = "PROAPP_TEST_KEYRING_FILE"
@@ -117,6 +118,13 @@ def _plain(request: httpx.Request) -> bytes:
     return decoded_body(request.content, request.headers.get("Content-Encoding"))
 
 
+async def raw_body(response: httpx.Response) -> bytes:
+    """A transport's response body as it came, still in its content coding (pull pages
+    are gzipped): a wrapping transport passes these bytes on with the same headers, and
+    the client decodes them once (``aread`` would decode here, and the client again)."""
+    return b"".join([chunk async for chunk in response.aiter_raw()])
+
+
 def _copy(request: httpx.Request, content: bytes | None = None) -> httpx.Request:
     # Content-Length is recomputed: a stale or reordered body has another length. A
     # replacement body is plain JSON (see `_plain`), so the content coding goes too.
@@ -161,7 +169,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 
     async def _forward(self, request: httpx.Request) -> httpx.Response:
         response = await self.target().handle_async_request(_copy(request))
-        body = await response.aread()
+        body = await raw_body(response)
         return httpx.Response(
             response.status_code, headers=response.headers, content=body, request=request
         )

@@ -1,5 +1,7 @@
 """Batch serialization (`job_models`, one query per relation per page) gives, job by job,
-byte for byte the JSON the row-by-row serializer gave (three queries per job)."""
+byte for byte the JSON the row-by-row serializer gave (three queries per job); the
+pull's unvalidated documents (`job_documents`, `message_document`) are exactly what
+validating and dumping the models gives."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from marketplace import orm
 from marketplace.serialize import (
     active_appointment,
     assigned_technician_ids,
+    job_documents,
     job_model,
     job_models,
+    message_document,
+    message_model,
     request_model,
     request_models,
 )
-from proapp.domain import Appointment, Job, PreferredWindow, TimeWindow
+from proapp.domain import Appointment, Job, Message, PreferredWindow, TimeWindow
 from tests.integration.server.world import World, new_id
 
 
@@ -157,3 +162,95 @@ def test_pull_and_rest_list_send_the_same_job_json(world: World) -> None:
             reference = _reference_job(s, s.get_one(orm.Job, job_id)).model_dump(mode="json")
             assert pulled[job_id] == reference
             assert listed[job_id] == reference
+
+
+def test_job_documents_are_what_validating_and_dumping_the_job_gives(world: World) -> None:
+    """`job_documents` (the pull's jobs, built without the validators) must be exactly
+    ``job_model(...).model_dump(mode="json")``: same keys in the same order, defaults,
+    derived line totals, the UTC wire format, and the validated model gives it back."""
+    biz = world.business()
+    customer, _ = world.user("customer", None)
+    tech_a, _ = world.user("technician", biz)
+    tech_b, _ = world.user("technician", biz)
+    request = world.request(biz, customer)
+    world.visit(biz, request, tech_a, price_cents=7_500, accepted_at=world.clock())
+    lines = [  # stored without total_cents, one without quantity, one with a stray key
+        {"id": new_id(), "kind": "LABOR", "description": "Install", "quantity": 3,
+         "unit_price_cents": 12_345},
+        {"id": new_id(), "kind": "PART", "description": "Valve", "unit_price_cents": 999},
+        {"id": new_id(), "kind": "FEE", "description": "Disposal", "quantity": 1,
+         "unit_price_cents": 0, "total_cents": 5, "note": "not part of LineItem"},
+    ]
+    jobs = [
+        world.job(biz, customer),
+        world.job(biz, customer, windows=0),
+        world.job(biz, customer, status="SCHEDULED", technicians=[tech_b, tech_a], lines=lines),
+        world.job(biz, customer, request_id=request, price_cents=30_000),  # trip charge
+        world.job(biz, customer, status="CANCELLED", appointment=True, technicians=[tech_a]),
+        world.job(biz, customer, status="IN_PROGRESS", technicians=[tech_a]),
+    ]
+    rescheduled = jobs[-1]
+    with world.session_factory() as s, s.begin():
+        appointment = s.scalars(select(orm.Appointment)
+                                .where(orm.Appointment.job_id == jobs[4])).one()
+        appointment.status = "CANCELLED"
+        appointment.start_at = appointment.start_at.replace(microsecond=250_000)
+        again = s.scalars(select(orm.Appointment)
+                          .where(orm.Appointment.job_id == rescheduled)).one()
+        again.reschedule_reason = "WEATHER"
+        odd = s.get_one(orm.Job, jobs[0])
+        odd.address = {"line1": "9 Elm St", "city": "Town", "state": "CA",
+                       "postal_code": "94000-1234"}  # no line2: the model's default
+        odd.customer_phone = "+1 555 0100"
+        odd.scope = "Übergröße ✓ \"quoted\""
+
+    with world.session_factory() as s:
+        rows = s.scalars(select(orm.Job).where(orm.Job.id.in_(jobs))).all()
+        documents = job_documents(s, rows)
+        models = job_models(s, rows)
+        # Plain column rows (what the pull reads) give the same documents as ORM rows.
+        plain = s.execute(select(orm.Job.__table__).where(orm.Job.id.in_(jobs))).all()
+        by_id = {row.id: row for row in plain}
+        assert job_documents(s, [by_id[row.id] for row in rows]) == documents
+    assert len(documents) == len(jobs)
+    for document, model in zip(documents, models, strict=True):
+        dumped = model.model_dump(mode="json")
+        assert json.dumps(document) == json.dumps(dumped)  # key order included
+        assert Job.model_validate(document).model_dump(mode="json") == document
+    by_job = {d["id"]: d for d in documents}
+    # The cases this test is about are all there.
+    assert by_job[jobs[2]]["line_items"][0]["total_cents"] == 3 * 12_345
+    assert by_job[jobs[2]]["line_items"][1]["quantity"] == 1
+    assert by_job[jobs[2]]["line_items"][2]["total_cents"] == 0
+    assert by_job[jobs[3]]["trip_charge_cents"] > 0
+    assert by_job[jobs[4]]["appointment"]["status"] == "CANCELLED"
+    assert by_job[jobs[4]]["appointment"]["window"]["start"].endswith(".250000Z")
+    assert by_job[rescheduled]["appointment"]["reschedule_reason"] == "WEATHER"
+    assert by_job[jobs[0]]["address"]["line2"] == ""
+    assert by_job[jobs[1]]["preferred_windows"] == []
+
+
+def test_message_documents_are_what_validating_and_dumping_the_message_gives(
+    world: World,
+) -> None:
+    biz = world.business()
+    customer, _ = world.user("customer", None)
+    tech, _ = world.user("technician", biz)
+    job = world.job(biz, customer, technicians=[tech])
+    request = world.request(biz, customer)
+    now = world.clock()
+    with world.session_factory() as s, s.begin():
+        for i, (job_id, request_id) in enumerate([(job, None), (None, request)]):
+            s.add(orm.Message(
+                id=new_id(), business_id=biz, job_id=job_id, request_id=request_id,
+                author_id=tech, author_role="pro", body=f"On my way ✓ {i}",
+                sent_at=now.replace(microsecond=1) if i else now,
+            ))
+    with world.session_factory() as s:
+        rows = s.scalars(select(orm.Message).where(orm.Message.business_id == biz)).all()
+        assert len(rows) == 2
+        for row in rows:
+            document = message_document(row)
+            assert json.dumps(document) == json.dumps(
+                message_model(row).model_dump(mode="json"))
+            assert Message.model_validate(document).model_dump(mode="json") == document

@@ -41,3 +41,25 @@ def test_rendered_pages_equal_the_pull_model(crew: Crew, world: World) -> None:
     answer = device.pull(limit=1000).json()
     assert answer["last_mid"] == 3
     assert {c["id"] for c in answer["changes"] if c["kind"] == "job"} == set(jobs)
+
+
+def test_pull_pages_are_gzipped_when_accepted_and_big_enough(crew: Crew) -> None:
+    for _ in range(3):
+        crew.job(crew.tess)
+    device = Device(crew.tess)
+    headers = {**crew.tess.headers, "X-Client-Id": device.client_id}
+    plain = crew.tess.client.get("/v1/sync/pull", headers={**headers,
+                                                           "Accept-Encoding": "identity"})
+    packed = crew.tess.client.get("/v1/sync/pull", headers={**headers,
+                                                            "Accept-Encoding": "br, gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert plain.headers["vary"] == packed.headers["vary"] == "Accept-Encoding"
+    # httpx inflated it: the same page, and far fewer bytes on the wire.
+    assert packed.json() == plain.json() and len(plain.content) > 1024
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    # An idle answer is tiny: gzip's frame would only add to it.
+    idle = crew.tess.client.get("/v1/sync/pull", params={"cursor": plain.json()["cursor"]},
+                                headers={**headers, "Accept-Encoding": "gzip"})
+    assert idle.json()["changes"] == [] and "content-encoding" not in idle.headers

@@ -27,6 +27,7 @@ from proapp.sync.outbox import MutationState
 from tests.integration.server.world import FakeClock, sha
 from tests.integration.sync_sim.sim import BASE_URL, FakeSleep, ServerHolder
 from tests.integration.sync_sim.world import PASSWORD, START, SeededWorld, copy_world, seeded_uuid
+from tests.support.faults import raw_body
 
 CHUNK = 32 * 1024
 
@@ -66,7 +67,7 @@ class CuttingTransport(httpx.AsyncBaseTransport):
         response = await self.server.current().handle_async_request(
             httpx.Request(request.method, request.url, headers=request.headers, content=body)
         )
-        content = await response.aread()
+        content = await raw_body(response)  # passed on still gzipped, if it was
         if patch and response.status_code == 204:
             self.received += len(body)
         if cut:

@@ -1,4 +1,5 @@
-"""Pure parts of the server: fingerprints, page tokens, error status mapping."""
+"""Pure parts of the server: fingerprints, page tokens, error status mapping, content
+negotiation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from marketplace.api.paging import _decode_token, encode_token
+from marketplace.api.sync import accepts_gzip
 from marketplace.commands.framework import command_fingerprint
 from marketplace.errors import status_for
 from marketplace.orm import UtcDateTime
@@ -58,3 +60,24 @@ def test_utc_datetime_refuses_naive_and_normalises() -> None:
     assert stored == datetime(2026, 1, 1, 8, 0)
     loaded = column.process_result_value(stored, FakeDialect())  # type: ignore[arg-type]
     assert loaded == datetime(2026, 1, 1, 8, 0, tzinfo=UTC) and loaded.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        (None, False),
+        ("", False),
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, GZIP;q=0.5", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("*;q=0.1, gzip;q=0", False),
+        ("deflate, *;q=0", False),
+        ("gzip;q=nonsense", False),
+    ],
+)
+def test_accept_encoding_allows_gzip(header: str | None, accepted: bool) -> None:
+    assert accepts_gzip(header) is accepted

@@ -173,3 +173,24 @@ def test_settled_overlays_drop_after_pull_but_unsent_and_rejected_stay(store: St
         3: False,
         4: True,  # not sent yet
     }
+
+
+def test_an_overlay_only_entity_goes_when_its_settled_overlay_drops(store: Store) -> None:
+    # A message written offline has no server copy; once its mutation is answered and a
+    # pull does not bring it (the server refused it, or it is on a later page), dropping
+    # the overlay leaves an empty row, which must go. Other rows stay.
+    outbox = Outbox(store)
+    sent = outbox.enqueue(None, "job.start", {"job_id": new_id()})
+    waiting = outbox.enqueue(None, "job.start", {"job_id": new_id()})
+    with store.transaction() as tx:
+        store.cache.put_server(tx, [job(1)])
+        store.cache.put_overlay(tx, "message", "m-sent", {"body": "hi"}, sent.mid)
+        store.cache.put_overlay(tx, "message", "m-waiting", {"body": "yo"}, waiting.mid)
+    outbox.mark_applied([sent.mid])
+    with store.transaction() as tx:
+        assert store.cache.drop_settled_overlays(tx, server_last_mid=sent.mid) == 1
+    rows = store.connection().execute("SELECT kind, id FROM entities ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("job", "job-00001"), ("message", "m-waiting")]
+    with store.transaction() as tx:  # nothing settled: nothing changes
+        assert store.cache.drop_settled_overlays(tx, server_last_mid=sent.mid) == 0
+    assert store.cache.count("message") == 1
