@@ -116,10 +116,11 @@ def sync_push(
 ) -> Any:
     """Apply mutations in ``mid`` order, the batch in one transaction committed once
     with the install's ``last_mid`` and the stored results; ``mid <= last_mid`` replays
-    the stored result;
-    a gap stops the batch with ``stopped: {"code": "out_of_order", "expected_mid"}``.
-    A rejected mutation still advances ``last_mid`` (docs/SYNC.md). The body may be
-    sent gzipped (``Content-Encoding: gzip``, at most 2 MiB once inflated)."""
+    the stored result; a gap stops the batch with ``stopped: {"code": "out_of_order",
+    "expected_mid"}``. A rejected mutation still advances ``last_mid`` (docs/SYNC.md).
+    The body may be compressed (``Content-Encoding: gzip``, or ``deflate-dict`` with the
+    shared push dictionary; at most 2 MiB once inflated; answers list the accepted
+    codings in ``Accept-Encoding``)."""
     maybe_run_maintenance(request.app.state, factory, clock, settings)
     try:
         out = push(factory, actor, str(client_id), body, settings=settings, clock=clock)
