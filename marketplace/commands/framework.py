@@ -37,6 +37,7 @@ from marketplace.config import Settings
 from marketplace.db import SessionFactory
 from marketplace.errors import status_for
 from proapp.domain import PRO_COMMANDS, PRO_ROLES, DomainError, ErrorCode, Role
+from proapp.domain.wire import strip_defaults
 
 __all__ = [
     "CommandBatch",
@@ -224,12 +225,15 @@ def _canonical_json(value: Any) -> str:
 
 
 def command_fingerprint(name: str, raw_args: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of ``{"command": name, "args": raw_args}``.
+    """SHA-256 of the canonical JSON of ``{"command": name, "args": raw_args}``, the
+    top-level arguments equal to their defaults left out.
 
     Computed from the args as sent (before validation), so a replay with byte-different
-    but equivalent JSON (key order, spacing) still matches.
+    but equivalent JSON (key order, spacing) still matches; and without the defaults
+    (`proapp.domain.wire.strip_defaults`), because a device's push leaves them out
+    while a REST client may spell them out, and that is the same action.
     """
-    data = _canonical_json({"command": name, "args": dict(raw_args)})
+    data = _canonical_json({"command": name, "args": strip_defaults(name, raw_args)})
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

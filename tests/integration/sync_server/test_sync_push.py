@@ -15,6 +15,7 @@ from marketplace.authz import Actor
 from marketplace.commands import framework
 from marketplace.sync import PushIn, PushOut, push
 from proapp.domain import Role
+from proapp.domain.wire import strip_defaults
 from tests.integration.server.world import World, new_id
 from tests.integration.sync_server.conftest import Crew, Device, message
 
@@ -293,6 +294,26 @@ def test_the_same_action_by_rest_and_by_sync_happens_once(crew: Crew) -> None:
     assert body["results"][0]["status"] == "applied"
     assert body["results"][0]["result"] == rest.json()
     assert crew.world.count(orm.Message, job_id=job) == 1
+
+
+def test_the_same_action_with_its_defaults_left_out_is_still_the_same(crew: Crew) -> None:
+    # A device's push leaves out arguments at their defaults (proapp.domain.wire); a REST
+    # client may spell them out. Same key, same action: one message, not a mismatch.
+    job = crew.job(crew.tess)
+    whole = {**message(job, "with defaults"), "request_id": None}
+    key = new_id()
+    rest = crew.tess.command("/v1/messages", dict(whole), key=key)
+    assert rest.status_code == 201
+    device = Device(crew.tess)
+    stripped = strip_defaults("message.send", whole)
+    assert "request_id" not in stripped
+    body = device.push([device.mutation("message.send", stripped, mutation_id=key)]).json()
+    assert body["results"][0]["status"] == "applied", body
+    assert body["results"][0]["result"] == rest.json()
+    assert crew.world.count(orm.Message, job_id=job) == 1
+    # Another body under the same key is still refused.
+    changed = crew.tess.command("/v1/messages", {**whole, "body": "changed"}, key=key)
+    assert changed.status_code == 422 and changed.json()["code"] == "idempotency_mismatch"
 
 
 def test_results_are_kept_30_days_then_pruned(crew: Crew, world: World) -> None:
