@@ -186,8 +186,9 @@ def test_pipeline_filters_to_overdue_items(app: AppProcess, desk: Phone) -> None
     desk.tap("shortcuts-close", scroll=False)
     desk.wait_gone("shortcuts-dialog")
 
-    # Opening a row shows its detail beside the table (master-detail).
-    first = desk.ids("pipeline-row-")[0]
+    # Opening a row shows its detail beside the table (master-detail). (The semantics
+    # tree is rebuilt as the dialog closes: wait for the rows to be back in it.)
+    first = wait_until(lambda: desk.ids("pipeline-row-"), "the rows after the dialog")[0]
     desk.tap(first, scroll=False)
     desk.wait("detail-pane")
     assert desk.exists(first), "the table stays on screen beside the detail"

@@ -178,7 +178,10 @@ def test_flow1_custom_request_visit_estimate_with_photos_then_window(
         phone.tap_until("request-draft-estimate", "estimate-add-line")
         if not any(i.endswith("-description") for i in phone.ids("estimate-line-")):
             phone.tap("estimate-add-line")
-        line = sorted(i for i in phone.ids("estimate-line-") if i.endswith("-description"))[0]
+        line = wait_until(
+            lambda: sorted(i for i in phone.ids("estimate-line-") if i.endswith("-description")),
+            "a line to fill in",
+        )[0]
         prefix = line.removesuffix("-description")
         phone.type(f"{prefix}-description", "Install two sconces on existing boxes")
         phone.type(f"{prefix}-quantity", "1")
