@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from proapp.sync import MutationState
-from proapp.sync.engine import META_SERVER_LAST_MID
+from proapp.sync import engine as engine_module
+from proapp.sync.engine import COUNTS_REFRESH_S, META_SERVER_LAST_MID
 from tests.unit.sync_engine.conftest import run
 from tests.unit.sync_engine.fake_server import FakeSyncServer, Fault, Rule, ScriptedFaultPlan
 from tests.unit.sync_engine.harness import (
@@ -210,5 +214,41 @@ def test_each_further_push_costs_the_device_one_transaction(tmp_path: Path) -> N
         many, many_pushes = await transactions_for(25)
         assert (few_pushes, many_pushes) == (3, 10)
         assert many - few == 7  # was 14: a "mark in flight" commit before every push
+
+    run(body())
+
+
+def test_a_long_drain_re_reads_the_pending_count_at_most_every_half_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Re-reading the count costs more than a local batch when thousands are queued, so
+    # during a drain it is refreshed at most every COUNTS_REFRESH_S (and at the end).
+    async def refreshes(seconds_per_reading: float) -> int:
+        clock = iter(range(1_000))
+        monkeypatch.setattr(engine_module, "time", SimpleNamespace(
+            monotonic=lambda: next(clock) * seconds_per_reading))  # fmt: skip
+        rig = await make_rig(tmp_path / f"step{seconds_per_reading}", push_batch=25)
+        for i in range(250):
+            enqueue_message(rig, f"note {i}")
+        count = 0
+        real = rig.engine._refresh_counts
+
+        async def counting() -> None:
+            nonlocal count
+            count += 1
+            await real()
+
+        rig.engine._refresh_counts = counting  # type: ignore[method-assign]
+        report = await rig.engine.sync_once()
+        assert report.ok and report.applied == 250, report.error
+        assert len(rig.server.push_batches) == 10
+        assert rig.engine.status.value.pending == 0  # right at the end of the round
+        rig.store.close()
+        return count
+
+    async def body() -> None:
+        slow = await refreshes(COUNTS_REFRESH_S)  # every push is half a second later
+        fast = await refreshes(0.001)  # ten pushes inside one half second
+        assert slow - fast == 9  # one refresh before each push, against only the first
 
     run(body())
