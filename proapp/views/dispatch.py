@@ -21,7 +21,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     screen_header,
     show_shortcut_help,
     text_button,
@@ -84,12 +83,8 @@ class DispatchView(OfficeScreen[DispatchState]):
         super().dispose()
 
     # ------------------------------------------------------------------ rendering
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Header, board and the unassigned list."""
-        s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("dispatch-loading")
-            return
         self._body.content = ft.Column(
             [
                 self._header(),

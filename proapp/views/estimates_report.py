@@ -17,7 +17,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     screen_header,
     toggle_button,
 )
@@ -126,12 +125,9 @@ class EstimatesReportView(OfficeScreen[EstimatesReportState]):
     title = "Estimates"
     prefix = "estimates"
 
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Period switch, status counts, four charts, two tables."""
         s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("estimates-loading")
-            return
         periods: list[ft.Control] = [
             toggle_button(f"estimates-period-{days}", f"{days} days", days == s.days,
                           self._period_setter(days), label=f"Last {days} days")

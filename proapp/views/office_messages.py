@@ -16,7 +16,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     pager,
     screen_header,
     text_button,
@@ -32,12 +31,9 @@ class OfficeMessagesView(OfficeScreen[OfficeMessagesState]):
     title = "Messages"
     prefix = "office-messages"
 
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Filter, the page of threads, pager."""
         s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("office-messages-loading")
-            return
         subtitle = f"{s.waiting_total} waiting for an answer · answer within 2 business days"
         if s.overdue_on_page:
             subtitle += f" · {s.overdue_on_page} overdue on this page"

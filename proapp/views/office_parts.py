@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import flet as ft
 
-from proapp.state.observable import Observable
+from proapp.state.office_common import OfficeFollowingState
 from proapp.views.dialogs import page_of
 from proapp.views.screen_parts import chip
 
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 Handler = Callable[[], Awaitable[None]] | Callable[[], None]
-S = TypeVar("S", bound=Observable)
+S = TypeVar("S", bound=OfficeFollowingState)
 
 GLOBAL_SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Tab / Shift+Tab", "Move between controls; Enter or Space presses the focused one"),
@@ -269,7 +269,8 @@ class OfficeScreen(Generic[S]):
     """Base of the office screen views: follows the state, redraws, routes keys.
 
     Subclasses set ``title``, ``prefix`` (identifier prefix), ``shortcuts`` and
-    implement `render`. The shell calls `handle_key` for key presses on this screen
+    implement `render_loaded`; until the state has loaded, the screen shows a loading
+    box (``<prefix>-loading``). The shell calls `handle_key` for key presses on this screen
     (`typing` True means a text field of the screen has focus: the shell then keeps
     letters and digits away from the shortcuts).
     """
@@ -295,8 +296,15 @@ class OfficeScreen(Generic[S]):
         """Stop listening to the state."""
         self._unsubscribe()
 
-    def render(self) -> None:  # pragma: no cover - every screen overrides it
+    def render(self) -> None:
         """Copy the state into the controls."""
+        if not self.state.loaded:
+            self._body.content = loading_box(f"{self.prefix}-loading")
+            return
+        self.render_loaded()
+
+    def render_loaded(self) -> None:  # pragma: no cover - every screen overrides it
+        """Copy the loaded state into the controls."""
         raise NotImplementedError
 
     def _changed(self) -> None:

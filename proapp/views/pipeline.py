@@ -26,7 +26,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     pager,
     screen_header,
     show_shortcut_help,
@@ -69,12 +68,9 @@ class PipelineView(OfficeScreen[PipelineState]):
         self._search_box = labelled("pipeline-search", f"{SEARCH_LABEL} (press /)", self._search)
         super().__init__(state, refresh)
 
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Header with search, filter chips, table, pager."""
         s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("pipeline-loading")
-            return
         if self._search.value != s.query:
             self._search.value = s.query
         subtitle = (

@@ -15,7 +15,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     pager,
     screen_header,
 )
@@ -29,12 +28,9 @@ class ReviewsView(OfficeScreen[ReviewsState]):
     title = "Reviews"
     prefix = "reviews"
 
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Ratings per technician on the left, the reviews on the right."""
         s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("reviews-loading")
-            return
         subtitle = f"{s.overall.count} reviews · average {s.overall.average_text} of 5"
         ratings: list[ft.Control] = [self._rating(s.overall, all_row=True)]
         ratings += [self._rating(r) for r in s.ratings]

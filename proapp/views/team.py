@@ -14,7 +14,6 @@ from proapp.views.office_parts import (
     badge,
     empty_box,
     labelled,
-    loading_box,
     screen_header,
 )
 
@@ -34,12 +33,9 @@ class TeamView(OfficeScreen[TeamState]):
     title = "Team"
     prefix = "team"
 
-    def render(self) -> None:
+    def render_loaded(self) -> None:
         """Warnings first, then the members with their documents."""
         s = self.state
-        if not s.loaded:
-            self._body.content = loading_box("team-loading")
-            return
         active = sum(1 for m in s.members if m.active)
         subtitle = f"{active} active members · {len(s.warnings)} things need attention"
         members: list[ft.Control] = [self._member(m) for m in s.members]
