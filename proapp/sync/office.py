@@ -31,15 +31,15 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
 
 from proapp.domain.enums import EstimateStatus, JobOrigin, JobStatus, Role
-from proapp.domain.models import ComplianceDocument, CustomRequest, Review, User, format_utc
-from proapp.sync.engine import SyncEngine
+from proapp.domain.models import ComplianceDocument, CustomRequest, Review, format_utc
 from proapp.sync.repository import LocalRepository
-from proapp.sync.store import Clock, Store
+from proapp.sync.store import Store
 
 __all__ = [
     "BOARD_STATUSES",
@@ -611,17 +611,10 @@ class LocalOfficeRepository(LocalRepository):
     `proapp.state.office_ports.OfficeRepository`). Reads run on the store's worker
     thread like every other read, so the desktop's event loop keeps drawing."""
 
-    def __init__(
-        self,
-        store: Store,
-        engine: SyncEngine,
-        user: User,
-        *,
-        clock: Clock | None = None,
-        device_id: str | None = None,
-    ) -> None:
-        super().__init__(store, engine, user, clock=clock, device_id=device_id)
-        self.office = OfficeQueries(store)
+    @cached_property
+    def office(self) -> OfficeQueries:
+        """The office queries, on this repository's store."""
+        return OfficeQueries(self._store)
 
     async def board_jobs(self, start: datetime, end: datetime) -> list[OfficeJob]:
         """Jobs whose appointment window overlaps ``[start, end)``."""
