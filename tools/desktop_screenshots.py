@@ -14,10 +14,7 @@ dark mode. Semantics identifiers only, as the UI tests do. Downloads nothing.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +34,7 @@ from tests.support.ui_app import (  # noqa: E402
     new_desktop,
     wait_until,
 )
-from tools.screenshots import Shooter, _first  # noqa: E402
+from tools.screenshots import Shooter, _first, scratch_session  # noqa: E402
 
 
 def shot(shoot: Shooter, desk: Phone, name: str) -> None:
@@ -146,37 +143,29 @@ def office_tour(shoot: Shooter, desk: Phone, app_url: str, world: dict[str, str]
 
 def capture(out: Path) -> list[Path]:
     """Start a demo server and the app, take every office screenshot into ``out``."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("Chromium not found: apt-get install chromium")
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="proapp-desktop-shots-") as tmp:
-        scratch = Path(tmp)
-        for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
-                    "PROAPP_DATA_DIR"):  # fmt: skip
-            (scratch / var.lower()).mkdir()
-            os.environ[var] = str(scratch / var.lower())
-        os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_memory.InMemoryKeyring"
-        os.environ.pop("MARKETPLACE_DATABASE_URL", None)
-        with start_marketplace(scratch / "server") as server:
-            world = prepare_world(server.url)
-            with (
-                AppProcess(scratch / "proapp.log", server_url=server.url,
-                           renderer="canvaskit", theme="light", timeout=90) as app,
-                sync_playwright() as playwright,
-            ):  # fmt: skip
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                context, desk = new_desktop(browser, timeout_ms=60_000)
-                shoot = Shooter(desk, out)
-                try:
-                    office_tour(shoot, desk, app.url, world)
-                except BaseException:
-                    desk.screenshot(scratch.parent / "proapp-desktop-shots-failure.png")
-                    print(app.output()[-3000:], file=sys.stderr)  # noqa: T201
-                    raise
-                finally:
-                    context.close()
-                    browser.close()
+    with (
+        scratch_session("proapp-desktop-shots-") as (chromium, scratch),
+        start_marketplace(scratch / "server") as server,
+    ):
+        world = prepare_world(server.url)
+        with (
+            AppProcess(scratch / "proapp.log", server_url=server.url,
+                       renderer="canvaskit", theme="light", timeout=90) as app,
+            sync_playwright() as playwright,
+        ):  # fmt: skip
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context, desk = new_desktop(browser, timeout_ms=60_000)
+            shoot = Shooter(desk, out)
+            try:
+                office_tour(shoot, desk, app.url, world)
+            except BaseException:
+                desk.screenshot(scratch.parent / "proapp-desktop-shots-failure.png")
+                print(app.output()[-3000:], file=sys.stderr)  # noqa: T201
+                raise
+            finally:
+                context.close()
+                browser.close()
     return shoot.made
 
 

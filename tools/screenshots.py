@@ -23,7 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,50 +248,59 @@ def prepare_world(server_url: str) -> dict[str, str]:
         }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "phone")
-    args = parser.parse_args()
+@contextlib.contextmanager
+def scratch_session(prefix: str) -> Iterator[tuple[str, Path]]:
+    """Chromium's path and a scratch folder holding this process's app data, keyring and
+    server database: screenshots must not depend on (or write to) this machine's own."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("Chromium not found: apt-get install chromium")
-    args.out.mkdir(parents=True, exist_ok=True)
-
-    with tempfile.TemporaryDirectory(prefix="proapp-shots-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         scratch = Path(tmp)
         for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
                     "PROAPP_DATA_DIR"):  # fmt: skip
             (scratch / var.lower()).mkdir()
             os.environ[var] = str(scratch / var.lower())
-        # Screenshots must not depend on (or write to) this machine's keyring.
         os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_memory.InMemoryKeyring"
         os.environ.pop("MARKETPLACE_DATABASE_URL", None)
-        with start_marketplace(scratch / "server") as server:
-            world = prepare_world(server.url)
-            with (
-                switched_network(server.port) as network,
-                AppProcess(
-                    scratch / "proapp.log",
-                    server_url=network.url,
-                    renderer="canvaskit",
-                    theme="light",
-                    timeout=90,
-                ) as app,
-                sync_playwright() as playwright,
-            ):
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                context, phone = new_phone(browser, timeout_ms=60_000)
-                shoot = Shooter(phone, args.out)
-                try:
-                    light_tour(shoot, phone, app.url, scratch, world, network)
-                    dark_tour(shoot, phone, world)
-                except BaseException:
-                    phone.screenshot(scratch.parent / "proapp-shots-failure.png")
-                    print(app.output()[-3000:], file=sys.stderr)  # noqa: T201
-                    raise
-                finally:
-                    context.close()
-                    browser.close()
+        yield chromium, scratch
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "phone")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with (
+        scratch_session("proapp-shots-") as (chromium, scratch),
+        start_marketplace(scratch / "server") as server,
+    ):
+        world = prepare_world(server.url)
+        with (
+            switched_network(server.port) as network,
+            AppProcess(
+                scratch / "proapp.log",
+                server_url=network.url,
+                renderer="canvaskit",
+                theme="light",
+                timeout=90,
+            ) as app,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context, phone = new_phone(browser, timeout_ms=60_000)
+            shoot = Shooter(phone, args.out)
+            try:
+                light_tour(shoot, phone, app.url, scratch, world, network)
+                dark_tour(shoot, phone, world)
+            except BaseException:
+                phone.screenshot(scratch.parent / "proapp-shots-failure.png")
+                print(app.output()[-3000:], file=sys.stderr)  # noqa: T201
+                raise
+            finally:
+                context.close()
+                browser.close()
     for path in shoot.made:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)  # noqa: T201
     return 0
