@@ -34,7 +34,7 @@ from marketplace.config import Settings
 from marketplace.db import make_engine, make_session_factory
 from marketplace.errors import ERROR_RESPONSES, error_body, status_for
 from proapp.domain import DomainError, ErrorCode
-from proapp.domain.wire import DICTIONARY_CODING, stream_dictionary
+from proapp.domain.wire import REQUEST_CODINGS, stream_dictionary
 
 __all__ = ["create_app"]
 
@@ -185,10 +185,7 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, guarded_send)
 
 
-REQUEST_CODINGS = ("gzip", DICTIONARY_CODING)
-"""Content codings accepted on JSON request bodies, advertised on every response in
-``Accept-Encoding`` (RFC 7694), so a client learns what it may send."""
-
+# Every answer says which request codings are accepted (RFC 7694).
 _ACCEPT_ENCODING = (b"accept-encoding", ", ".join(REQUEST_CODINGS).encode())
 
 

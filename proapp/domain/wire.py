@@ -34,6 +34,7 @@ __all__ = [
     "CURRENT_DICTIONARY",
     "DICTIONARIES",
     "DICTIONARY_CODING",
+    "REQUEST_CODINGS",
     "deflate_with_dictionary",
     "stream_dictionary",
     "strip_defaults",
@@ -41,6 +42,10 @@ __all__ = [
 
 DICTIONARY_CODING: Final = "deflate-dict"
 """The content coding of a zlib stream with a preset dictionary from `DICTIONARIES`."""
+
+REQUEST_CODINGS: Final = ("gzip", DICTIONARY_CODING)
+"""The content codings a server accepts on JSON request bodies; it says so on every
+answer in ``Accept-Encoding`` (RFC 7694), so a client learns what it may send."""
 
 # Version 1. Least useful first: deflate reaches back 32 KiB, and the nearer the end of
 # the dictionary a match is, the fewer bits its distance costs, so the envelope and the

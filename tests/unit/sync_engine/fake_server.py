@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from proapp.domain.commands import PRO_COMMANDS
-from proapp.domain.wire import DICTIONARY_CODING
+from proapp.domain.wire import REQUEST_CODINGS
 from tests.support.faults import decoded_body
 
 USER = {
@@ -53,10 +53,6 @@ class FaultPlan:
 
     def fault_for(self, request: httpx.Request) -> Fault | None:  # noqa: ARG002 - hook
         return None
-
-
-REQUEST_CODINGS = ("gzip", DICTIONARY_CODING)
-"""What `marketplace.app.REQUEST_CODINGS` accepts (unit tests do not import the server)."""
 
 
 @dataclass
